@@ -1,0 +1,365 @@
+package io.github.tcpproxy;
+
+import io.github.tcpproxy.internal.Addresses;
+import io.github.tcpproxy.spi.EngineProvider;
+import io.github.tcpproxy.spi.ProxyConfig;
+import io.github.tcpproxy.spi.Strategies;
+import io.github.tcpproxy.spi.Strategy;
+import io.github.tcpproxy.strategy.RoundRobinStrategy;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.ServiceConfigurationError;
+import java.util.ServiceLoader;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The entry point: {@link #builder()} describes a proxy and {@link Builder#start()} runs it.
+ *
+ * <pre>{@code
+ * try (RunningProxy proxy = TcpProxy.builder()
+ *         .listen(new InetSocketAddress("127.0.0.1", 0))   // port 0: pick a free port
+ *         .backend("127.0.0.1", 8080)
+ *         .backends(Backend.of("127.0.0.1", 8081).withWeight(2))
+ *         .strategy("round-robin")
+ *         .connectTimeout(Duration.ofSeconds(2))
+ *         .start()) {
+ *     InetSocketAddress where = proxy.localAddress();
+ *     ...
+ * }
+ * }</pre>
+ *
+ * <p>The engine is found with {@link ServiceLoader}: put {@code io.github.tcpproxy:tcpproxy-nio}
+ * on the class path or module path.
+ */
+public final class TcpProxy {
+    private static final Logger log = LoggerFactory.getLogger(TcpProxy.class);
+
+    /** The artifact that holds the engine, named in the error when none is found. */
+    static final String ENGINE_ARTIFACT = "io.github.tcpproxy:tcpproxy-nio";
+
+    private TcpProxy() {
+    }
+
+    /** A new builder with every setting at its default. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Describes a proxy, then starts it. Every method checks its argument at once and throws
+     * {@link IllegalArgumentException} naming the bad value, so a mistake shows where it is made.
+     * Not thread-safe; a builder can start several proxies, each with the settings of that moment.
+     */
+    public static final class Builder {
+        /** Default {@link #connectTimeout(Duration)}. */
+        public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
+        /** Default {@link #connectAttempts(int)}. */
+        public static final int DEFAULT_CONNECT_ATTEMPTS = 3;
+        /** Default {@link #drainTimeout(Duration)}. */
+        public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(10);
+        /** Default {@link #bufferSize(int)}: 64 KiB. */
+        public static final int DEFAULT_BUFFER_SIZE = 64 * 1024;
+        /** Default {@link #acceptBacklog(int)}. */
+        public static final int DEFAULT_ACCEPT_BACKLOG = 1024;
+
+        private InetSocketAddress listen = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+        private final List<Backend> backends = new ArrayList<>();
+        private Strategy strategy;
+        private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
+        private int connectAttempts = DEFAULT_CONNECT_ATTEMPTS;
+        private Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
+        private int reactorThreads = Runtime.getRuntime().availableProcessors();
+        private int bufferSize = DEFAULT_BUFFER_SIZE;
+        private int acceptBacklog = DEFAULT_ACCEPT_BACKLOG;
+        private boolean tcpNoDelay = true;
+        private boolean keepAlive = true;
+
+        private Builder() {
+        }
+
+        /**
+         * Where to listen. Port 0 picks a free port: read it back with
+         * {@link RunningProxy#localAddress()}. Default: the loopback address, port 0.
+         *
+         * @throws IllegalArgumentException if the address is null or unresolved
+         */
+        public Builder listen(InetSocketAddress address) {
+            if (address == null) {
+                throw new IllegalArgumentException("listen address must not be null");
+            }
+            if (address.isUnresolved()) {
+                address = Addresses.resolve("listen address", address.getHostString(), address.getPort());
+            }
+            this.listen = address;
+            return this;
+        }
+
+        /**
+         * Listens on {@code port} of every local address, like {@code new ServerSocket(port)};
+         * use {@link #listen(InetSocketAddress)} to listen on one address only.
+         *
+         * @throws IllegalArgumentException if the port is outside 0-65535
+         */
+        public Builder listen(int port) {
+            this.listen = new InetSocketAddress(Addresses.checkPort("listen port", port));
+            return this;
+        }
+
+        /**
+         * Listens on {@code host:port}, {@code [ipv6]:port}, or {@code *:port} for every address.
+         *
+         * @throws IllegalArgumentException naming the text if it is malformed or cannot be resolved
+         */
+        public Builder listen(String hostPort) {
+            this.listen = Addresses.parse("listen address", hostPort);
+            return this;
+        }
+
+        /**
+         * Adds a backend at {@code host:port} with weight 1.
+         *
+         * @throws IllegalArgumentException if the host cannot be resolved or the port is invalid
+         */
+        public Builder backend(String host, int port) {
+            return backend(Backend.of(host, port));
+        }
+
+        /**
+         * Adds a backend.
+         *
+         * @throws IllegalArgumentException if it is null or its address is already a backend
+         */
+        public Builder backend(Backend backend) {
+            if (backend == null) {
+                throw new IllegalArgumentException("backend must not be null");
+            }
+            for (Backend b : backends) {
+                if (b.address().equals(backend.address())) {
+                    throw new IllegalArgumentException("backend " + backend.name() + " is listed twice");
+                }
+            }
+            backends.add(backend);
+            return this;
+        }
+
+        /**
+         * Adds backends, in order.
+         *
+         * @throws IllegalArgumentException if the array or one of them is null or listed twice
+         */
+        public Builder backends(Backend... backends) {
+            if (backends == null) {
+                throw new IllegalArgumentException("backends must not be null");
+            }
+            return backends(List.of(backends));
+        }
+
+        /**
+         * Adds backends, in iteration order.
+         *
+         * @throws IllegalArgumentException if the collection or one of them is null or listed twice
+         */
+        public Builder backends(Collection<Backend> backends) {
+            if (backends == null) {
+                throw new IllegalArgumentException("backends must not be null");
+            }
+            for (Backend b : backends) {
+                backend(b);
+            }
+            return this;
+        }
+
+        /**
+         * The scheduler, by name or alias with optional options ({@code round-robin},
+         * {@code rr}, {@code maglev,table-size=65537}), looked up among the
+         * {@link io.github.tcpproxy.spi.StrategyProvider}s on the class path. Default:
+         * round-robin.
+         *
+         * @throws IllegalArgumentException if the name is unknown (the message lists the known
+         *     ones) or an option is rejected
+         */
+        public Builder strategy(String nameAndOptions) {
+            this.strategy = Strategies.create(nameAndOptions);
+            return this;
+        }
+
+        /**
+         * The scheduler, as an instance. It is shared by the proxy's reactor threads and must be
+         * thread-safe.
+         *
+         * @throws IllegalArgumentException if it is null
+         */
+        public Builder strategy(Strategy strategy) {
+            if (strategy == null) {
+                throw new IllegalArgumentException("strategy must not be null");
+            }
+            this.strategy = strategy;
+            return this;
+        }
+
+        /**
+         * How long one attempt to connect to a backend may take before the next backend is
+         * tried. Default 5 seconds.
+         *
+         * @throws IllegalArgumentException if null, zero or negative
+         */
+        public Builder connectTimeout(Duration timeout) {
+            this.connectTimeout = positive("connect timeout", timeout);
+            return this;
+        }
+
+        /**
+         * How many backends to try for one client, counting the first, before the client is
+         * closed. Default 3.
+         *
+         * @throws IllegalArgumentException if less than 1
+         */
+        public Builder connectAttempts(int attempts) {
+            if (attempts < 1) {
+                throw new IllegalArgumentException("connect attempts " + attempts + " must be 1 or more");
+            }
+            this.connectAttempts = attempts;
+            return this;
+        }
+
+        /**
+         * How long {@link RunningProxy#close()} lets open connections finish before resetting
+         * them. Zero resets them at once. Default 10 seconds.
+         *
+         * @throws IllegalArgumentException if null or negative
+         */
+        public Builder drainTimeout(Duration timeout) {
+            if (timeout == null || timeout.isNegative()) {
+                throw new IllegalArgumentException("drain timeout " + timeout + " must be zero or positive");
+            }
+            this.drainTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * Number of reactor threads. Default: the number of available processors.
+         *
+         * @throws IllegalArgumentException if outside 1-1024
+         */
+        public Builder reactorThreads(int threads) {
+            if (threads < 1 || threads > 1024) {
+                throw new IllegalArgumentException("reactor threads " + threads + " is out of range 1-1024");
+            }
+            this.reactorThreads = threads;
+            return this;
+        }
+
+        /**
+         * Size of a relay buffer. A connection reads at most this much at once and holds at most
+         * one buffer per direction while a peer is slow, so at most twice this much; an idle
+         * connection holds none. Default 64 KiB.
+         *
+         * @throws IllegalArgumentException if outside 1 KiB - 16 MiB
+         */
+        public Builder bufferSize(int bytes) {
+            if (bytes < 1024 || bytes > 16 * 1024 * 1024) {
+                throw new IllegalArgumentException("buffer size " + bytes + " is out of range 1024-16777216 bytes");
+            }
+            this.bufferSize = bytes;
+            return this;
+        }
+
+        /**
+         * The listen socket's backlog of connections not yet accepted. Default 1024.
+         *
+         * @throws IllegalArgumentException if less than 1
+         */
+        public Builder acceptBacklog(int backlog) {
+            if (backlog < 1) {
+                throw new IllegalArgumentException("accept backlog " + backlog + " must be 1 or more");
+            }
+            this.acceptBacklog = backlog;
+            return this;
+        }
+
+        /** Whether to set TCP_NODELAY on both sockets of every connection. Default true. */
+        public Builder tcpNoDelay(boolean on) {
+            this.tcpNoDelay = on;
+            return this;
+        }
+
+        /** Whether to set SO_KEEPALIVE on both sockets of every connection. Default true. */
+        public Builder keepAlive(boolean on) {
+            this.keepAlive = on;
+            return this;
+        }
+
+        /**
+         * Binds the listen address and starts the proxy; returns once it is listening.
+         *
+         * @throws IllegalStateException if no backend was given
+         * @throws TcpProxyException if no engine is on the class path (the message names the
+         *     artifact to add) or the address cannot be bound (the message names it)
+         */
+        public RunningProxy start() {
+            if (backends.isEmpty()) {
+                throw new IllegalStateException("no backends: add at least one with backend(host, port)");
+            }
+            Config config = new Config(listen, List.copyOf(backends),
+                    strategy != null ? strategy : new RoundRobinStrategy(), connectTimeout,
+                    connectAttempts, drainTimeout, reactorThreads, bufferSize, acceptBacklog,
+                    tcpNoDelay, keepAlive);
+            return findEngine().start(config);
+        }
+
+        private static Duration positive(String what, Duration value) {
+            if (value == null || value.isNegative() || value.isZero()) {
+                throw new IllegalArgumentException(what + " " + value + " must be positive");
+            }
+            return value;
+        }
+    }
+
+    static EngineProvider findEngine() {
+        Set<ClassLoader> loaders = new HashSet<>();
+        List<ClassLoader> order = new ArrayList<>();
+        for (ClassLoader l : new ClassLoader[] {
+                Thread.currentThread().getContextClassLoader(), TcpProxy.class.getClassLoader()}) {
+            if (l != null && loaders.add(l)) {
+                order.add(l);
+            }
+        }
+        for (ClassLoader loader : order) {
+            Iterator<EngineProvider> it = ServiceLoader.load(EngineProvider.class, loader).iterator();
+            while (true) {
+                try {
+                    if (!it.hasNext()) {
+                        break;
+                    }
+                    return it.next();
+                } catch (ServiceConfigurationError e) {
+                    log.warn("skipping a tcpproxy engine that failed to load: {}", e.toString());
+                }
+            }
+        }
+        throw new TcpProxyException("no tcpproxy engine found: add the artifact " + ENGINE_ARTIFACT
+                + " (module io.github.tcpproxy.nio) to the class path or module path");
+    }
+
+    private record Config(
+            InetSocketAddress listenAddress,
+            List<Backend> backends,
+            Strategy strategy,
+            Duration connectTimeout,
+            int connectAttempts,
+            Duration drainTimeout,
+            int reactorThreads,
+            int bufferSize,
+            int acceptBacklog,
+            boolean tcpNoDelay,
+            boolean keepAlive) implements ProxyConfig {
+    }
+}

@@ -1,0 +1,46 @@
+package io.github.tcpproxy.spi;
+
+import io.github.tcpproxy.Backend;
+import java.net.InetSocketAddress;
+
+/**
+ * What a {@link Strategy} sees of one backend: its configuration and its live counters. The
+ * counters change while the strategy runs (other reactor threads open and close connections);
+ * each read is current but two reads are not one instant, as in IPVS.
+ */
+public interface BackendView {
+
+    /** The backend as configured. */
+    Backend backend();
+
+    /** Shorthand for {@code backend().address()}. */
+    default InetSocketAddress address() {
+        return backend().address();
+    }
+
+    /** The position of this backend in {@link SelectionContext#backends()}, from 0. */
+    int index();
+
+    /** The current weight; 0 means it takes no new connections. */
+    int weight();
+
+    /** Connections with both legs open (IPVS's active connections). */
+    int activeConnections();
+
+    /** Connections still connecting or half-closed (IPVS's inactive connections). */
+    int inactiveConnections();
+
+    /** Whether health checking considers the backend up; always true without health checks. */
+    boolean isUp();
+
+    /** Whether the backend has reached its {@linkplain Backend#maxConnections() connection limit}. */
+    default boolean isOverloaded() {
+        int max = backend().maxConnections();
+        return max > 0 && activeConnections() + inactiveConnections() >= max;
+    }
+
+    /** IPVS's availability: weight above 0, up, and not overloaded. */
+    default boolean isAvailable() {
+        return weight() > 0 && isUp() && !isOverloaded();
+    }
+}

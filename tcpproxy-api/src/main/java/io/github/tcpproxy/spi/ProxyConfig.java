@@ -1,0 +1,47 @@
+package io.github.tcpproxy.spi;
+
+import io.github.tcpproxy.Backend;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * A validated proxy configuration, as the builder hands it to the {@link EngineProvider}. Every
+ * value has already been checked; see {@link io.github.tcpproxy.TcpProxy.Builder} for what each
+ * means and its default.
+ */
+public interface ProxyConfig {
+
+    /** Where to listen; port 0 picks a free port. */
+    InetSocketAddress listenAddress();
+
+    /** The backends, at least one, no address twice. */
+    List<Backend> backends();
+
+    /** The scheduler. */
+    Strategy strategy();
+
+    /** How long one backend connection attempt may take. */
+    Duration connectTimeout();
+
+    /** How many backends to try for one client before closing it, 1 or more. */
+    int connectAttempts();
+
+    /** How long {@code close()} waits for open connections to end by themselves. */
+    Duration drainTimeout();
+
+    /** Number of reactor threads, 1 or more. */
+    int reactorThreads();
+
+    /** Size in bytes of a relay buffer; each connection holds at most one per direction. */
+    int bufferSize();
+
+    /** The listen socket's accept backlog. */
+    int acceptBacklog();
+
+    /** Whether TCP_NODELAY is set on both sockets of a connection. */
+    boolean tcpNoDelay();
+
+    /** Whether SO_KEEPALIVE is set on both sockets of a connection. */
+    boolean keepAlive();
+}

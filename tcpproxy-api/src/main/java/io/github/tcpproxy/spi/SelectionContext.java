@@ -1,0 +1,28 @@
+package io.github.tcpproxy.spi;
+
+import java.net.InetSocketAddress;
+import java.util.List;
+
+/** The question put to a {@link Strategy}: which backend for this client. */
+public interface SelectionContext {
+
+    /** The client's address and port. */
+    InetSocketAddress clientAddress();
+
+    /**
+     * The proxy's address the client connected to: the "destination" of IPVS's destination-based
+     * schedulers. With one listen address it is the same for every client.
+     */
+    InetSocketAddress listenAddress();
+
+    /** Every configured backend, in configuration order, drained and down ones included. */
+    List<BackendView> backends();
+
+    /** Whether a connection to {@code backend} already failed for this client. */
+    boolean isExcluded(BackendView backend);
+
+    /** {@link BackendView#isAvailable()} and not {@linkplain #isExcluded(BackendView) excluded}. */
+    default boolean isEligible(BackendView backend) {
+        return backend.isAvailable() && !isExcluded(backend);
+    }
+}

@@ -1,0 +1,117 @@
+package io.github.tcpproxy.spi;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceConfigurationError;
+import java.util.ServiceLoader;
+import java.util.SortedSet;
+import java.util.TreeSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Finds strategies by name among the {@link StrategyProvider}s visible to
+ * {@link ServiceLoader}, like {@link java.nio.charset.Charset#forName(String)}. Nothing is cached:
+ * each call looks again, so providers added to a class loader later are seen.
+ */
+public final class Strategies {
+    private static final Logger log = LoggerFactory.getLogger(Strategies.class);
+
+    private Strategies() {
+    }
+
+    /**
+     * Creates the strategy named by {@code spec}: a name or alias, optionally followed by
+     * comma-separated options, for example {@code round-robin} or {@code maglev,table-size=65537}.
+     *
+     * @throws IllegalArgumentException if the spec is null or malformed, no provider has that name
+     *     (the message lists the known names), or the provider rejects an option
+     */
+    public static Strategy create(String spec) {
+        if (spec == null) {
+            throw new IllegalArgumentException("strategy must not be null");
+        }
+        String[] parts = spec.split(",", -1);
+        String name = parts[0].trim();
+        Map<String, String> options = new LinkedHashMap<>();
+        for (int i = 1; i < parts.length; i++) {
+            String part = parts[i].trim();
+            int eq = part.indexOf('=');
+            if (eq <= 0) {
+                throw new IllegalArgumentException("strategy '" + spec + "': option '" + part
+                        + "' is not of the form name=value");
+            }
+            options.put(part.substring(0, eq).trim(), part.substring(eq + 1).trim());
+        }
+        return create(name, options);
+    }
+
+    /**
+     * Creates the strategy with this name or alias and these options.
+     *
+     * @throws IllegalArgumentException if no provider has that name (the message lists the known
+     *     names), or the provider rejects an option
+     */
+    public static Strategy create(String name, Map<String, String> options) {
+        StrategyProvider provider = provider(name);
+        Strategy strategy = provider.create(StrategyOptions.of(provider.name(), options));
+        if (strategy == null) {
+            throw new IllegalStateException("strategy provider " + provider.getClass().getName()
+                    + " returned null for '" + name + "'");
+        }
+        return strategy;
+    }
+
+    /**
+     * The provider with this name or alias (names are case-insensitive).
+     *
+     * @throws IllegalArgumentException if there is none; the message lists the known names
+     */
+    public static StrategyProvider provider(String name) {
+        if (name == null || name.isBlank()) {
+            throw new IllegalArgumentException("strategy name must not be empty; known: " + names());
+        }
+        String wanted = name.trim().toLowerCase(java.util.Locale.ROOT);
+        for (StrategyProvider p : providers()) {
+            if (p.name().equals(wanted) || p.aliases().contains(wanted)) {
+                return p;
+            }
+        }
+        throw new IllegalArgumentException("unknown strategy '" + name + "'; known: "
+                + String.join(", ", names()));
+    }
+
+    /** Every provider found, in {@link ServiceLoader} order; a broken provider is logged and skipped. */
+    public static List<StrategyProvider> providers() {
+        List<StrategyProvider> found = new ArrayList<>();
+        ClassLoader loader = Thread.currentThread().getContextClassLoader();
+        if (loader == null) {
+            loader = Strategies.class.getClassLoader();
+        }
+        Iterator<StrategyProvider> it = ServiceLoader.load(StrategyProvider.class, loader).iterator();
+        while (true) {
+            try {
+                if (!it.hasNext()) {
+                    break;
+                }
+                found.add(it.next());
+            } catch (ServiceConfigurationError e) {
+                log.warn("skipping a strategy provider that failed to load: {}", e.toString());
+            }
+        }
+        return found;
+    }
+
+    /** Every name and alias of the providers found, sorted. */
+    public static SortedSet<String> names() {
+        SortedSet<String> names = new TreeSet<>();
+        for (StrategyProvider p : providers()) {
+            names.add(p.name());
+            names.addAll(p.aliases());
+        }
+        return names;
+    }
+}

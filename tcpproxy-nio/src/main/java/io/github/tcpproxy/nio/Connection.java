@@ -1,0 +1,347 @@
+package io.github.tcpproxy.nio;
+
+import io.github.tcpproxy.internal.Addresses;
+import io.github.tcpproxy.spi.BackendView;
+import io.github.tcpproxy.spi.SelectionContext;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.Inet4Address;
+import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
+import java.net.StandardSocketOptions;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A client connection and its backend connection: connects to a backend chosen by the strategy
+ * (trying others when a connect fails), then relays both {@link Direction}s until both have
+ * ended. Lives on one reactor for its whole life, so nothing here is locked. Doubles as the
+ * {@link SelectionContext} the strategy sees, to cost no extra object per connection.
+ */
+final class Connection implements Handler, SelectionContext {
+    /** Per-connection events at DEBUG; enable this logger to see every connection. */
+    static final Logger log = LoggerFactory.getLogger("io.github.tcpproxy.connections");
+
+    private static final int CONNECTING = 0;
+    private static final int OPEN = 1;
+    private static final int CLOSED = 2;
+
+    // How this connection is counted on its backend, IPVS style.
+    private static final int UNCOUNTED = 0;
+    private static final int INACTIVE = 1;
+    private static final int ACTIVE = 2;
+
+    final Reactor reactor;
+    private final NioProxy proxy;
+    private final long id;
+    private final long startNanos = System.nanoTime();
+    private final SocketChannel client;
+    private InetSocketAddress clientAddress;
+    private SelectionKey clientKey;
+    private int clientOps;
+    private SocketChannel backend;
+    private SelectionKey backendKey;
+    private int backendOps;
+    private BackendState target;
+    private int counted = UNCOUNTED;
+    private BackendState[] failed;
+    private int failedCount;
+    private int attempts;
+    private Timers.Timer connectTimer;
+    private int state = CONNECTING;
+    private final Direction up = new Direction(this, true);
+    private final Direction down = new Direction(this, false);
+
+    Connection(Reactor reactor, SocketChannel client) {
+        this.reactor = reactor;
+        this.proxy = reactor.proxy;
+        this.client = client;
+        this.id = proxy.nextConnectionId();
+    }
+
+    /** Registers the client and starts connecting to a backend. */
+    void start() {
+        try {
+            clientAddress = (InetSocketAddress) client.getRemoteAddress();
+            proxy.configure(client);
+            // No interest yet: the client's first bytes wait in the kernel until the backend is up.
+            clientKey = client.register(reactor.selector, 0, this);
+        } catch (IOException e) {
+            log.debug("#{} client {} lost before it could be served: {}", id, clientAddress, e.toString());
+            abort();
+            return;
+        }
+        log.debug("#{} accepted from {}", id, fmt(clientAddress));
+        connectNext();
+    }
+
+    // ---- SelectionContext ----
+
+    @Override
+    public InetSocketAddress clientAddress() {
+        return clientAddress;
+    }
+
+    @Override
+    public InetSocketAddress listenAddress() {
+        return proxy.localAddress();
+    }
+
+    @Override
+    public List<BackendView> backends() {
+        return proxy.backendViews();
+    }
+
+    @Override
+    public boolean isExcluded(BackendView backend) {
+        for (int i = 0; i < failedCount; i++) {
+            if (failed[i] == backend) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    // ---- connecting ----
+
+    private void connectNext() {
+        BackendState chosen = proxy.choose(this);
+        if (chosen == null) {
+            giveUp();
+            return;
+        }
+        attempts++;
+        target = chosen;
+        chosen.connections.incrementAndGet();
+        count(INACTIVE);
+        log.debug("#{} backend {} chosen (attempt {})", id, chosen, attempts);
+        InetSocketAddress address = chosen.address();
+        try {
+            backend = SocketChannel.open(address.getAddress() instanceof Inet4Address
+                    ? StandardProtocolFamily.INET : StandardProtocolFamily.INET6);
+            backend.configureBlocking(false);
+            proxy.configure(backend);
+            if (backend.connect(address)) {
+                backendKey = backend.register(reactor.selector, 0, this);
+                onConnected();
+            } else {
+                backendKey = backend.register(reactor.selector, SelectionKey.OP_CONNECT, this);
+                backendOps = SelectionKey.OP_CONNECT;
+                connectTimer = reactor.timers.schedule(
+                        System.nanoTime() + proxy.connectTimeoutNanos, this::onConnectTimeout);
+            }
+        } catch (IOException e) {
+            onConnectFailed(e);
+        }
+    }
+
+    private void finishConnect() {
+        try {
+            if (!backend.finishConnect()) {
+                return;
+            }
+        } catch (IOException e) {
+            onConnectFailed(e);
+            return;
+        }
+        onConnected();
+    }
+
+    private void onConnectTimeout() {
+        if (state == CONNECTING && backend != null) {
+            onConnectFailed(new ConnectException("connect timed out after "
+                    + TimeUnit.NANOSECONDS.toMillis(proxy.connectTimeoutNanos) + " ms"));
+        }
+    }
+
+    private void onConnectFailed(IOException cause) {
+        BackendState failedBackend = target;
+        reactor.connectFailures++;
+        failedBackend.connectFailures.incrementAndGet();
+        log.debug("#{} connect to {} failed: {}", id, failedBackend, cause.toString());
+        cancelConnectTimer();
+        closeQuietly(backend);
+        backend = null;
+        backendKey = null;
+        backendOps = 0;
+        count(UNCOUNTED);
+        target = null;
+        if (failed == null) {
+            failed = new BackendState[4];
+        } else if (failedCount == failed.length) {
+            failed = Arrays.copyOf(failed, failedCount * 2);
+        }
+        failed[failedCount++] = failedBackend;
+        if (attempts < proxy.config.connectAttempts()) {
+            connectNext();
+        } else {
+            giveUp();
+        }
+    }
+
+    /** No backend could be reached: close the client (a plain close, as HAProxy does). */
+    private void giveUp() {
+        reactor.noBackend++;
+        log.debug("#{} no backend available for {} after {} attempt(s); closing it", id,
+                fmt(clientAddress), attempts);
+        state = CLOSED;
+        closeQuietly(client);
+        finish("no backend");
+    }
+
+    private void onConnected() {
+        cancelConnectTimer();
+        state = OPEN;
+        count(ACTIVE);
+        up.src = client;
+        up.dst = backend;
+        down.src = backend;
+        down.dst = client;
+        log.debug("#{} connected {} -> {}", id, fmt(clientAddress), target);
+        updateInterest();
+    }
+
+    private void cancelConnectTimer() {
+        if (connectTimer != null) {
+            connectTimer.cancel();
+            connectTimer = null;
+        }
+    }
+
+    // ---- relaying ----
+
+    @Override
+    public void onReady(SelectionKey key) {
+        if (state == CLOSED) {
+            return;
+        }
+        try {
+            int ready = key.readyOps();
+            if (state == CONNECTING) {
+                if (key == backendKey && (ready & SelectionKey.OP_CONNECT) != 0) {
+                    finishConnect();
+                }
+                return;
+            }
+            boolean isClient = key == clientKey;
+            Direction in = isClient ? up : down;   // reads from this key's channel
+            Direction out = isClient ? down : up;  // writes to this key's channel
+            if ((ready & SelectionKey.OP_WRITE) != 0) {
+                out.onWritable();
+            }
+            if ((ready & SelectionKey.OP_READ) != 0 && state == OPEN && in.wantsRead()) {
+                in.onReadable();
+            }
+            updateInterest();
+        } catch (IOException e) {
+            // A reset, a broken pipe or another I/O failure: pass it on as a reset.
+            log.debug("#{} I/O failure, resetting both sides: {}", id, e.toString());
+            abort();
+        }
+    }
+
+    private void updateInterest() {
+        if (state != OPEN) {
+            return;
+        }
+        int c = (up.wantsRead() ? SelectionKey.OP_READ : 0) | (down.wantsWrite() ? SelectionKey.OP_WRITE : 0);
+        if (c != clientOps) {
+            clientKey.interestOps(c);
+            clientOps = c;
+        }
+        int b = (down.wantsRead() ? SelectionKey.OP_READ : 0) | (up.wantsWrite() ? SelectionKey.OP_WRITE : 0);
+        if (b != backendOps) {
+            backendKey.interestOps(b);
+            backendOps = b;
+        }
+    }
+
+    /** Called by a direction after it passed its FIN on. */
+    void onDirectionFinished() {
+        if (up.finished && down.finished) {
+            state = CLOSED;
+            closeQuietly(client);
+            closeQuietly(backend);
+            finish("closed");
+        } else {
+            count(INACTIVE); // half-closed counts as inactive, as in IPVS
+        }
+    }
+
+    // ---- ending ----
+
+    /** Closes both sides with a reset (SO_LINGER 0), so each peer sees an abort, not a clean end. */
+    @Override
+    public void abort() {
+        if (state == CLOSED) {
+            return;
+        }
+        state = CLOSED;
+        cancelConnectTimer();
+        resetQuietly(client);
+        resetQuietly(backend);
+        finish("reset");
+    }
+
+    /** Bookkeeping common to every way a connection ends; runs exactly once. */
+    private void finish(String how) {
+        up.releaseBuffer();
+        down.releaseBuffer();
+        count(UNCOUNTED);
+        reactor.closed++;
+        proxy.connectionEnded();
+        if (log.isDebugEnabled()) {
+            log.debug("#{} {} {} -> {}: {} bytes up, {} bytes down, {} ms", id, how, fmt(clientAddress),
+                    target != null ? target : "-", up.bytes, down.bytes,
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos));
+        }
+    }
+
+    private void count(int next) {
+        if (counted == next) {
+            return;
+        }
+        BackendState b = target;
+        if (counted == ACTIVE) {
+            b.active.decrementAndGet();
+        } else if (counted == INACTIVE) {
+            b.inactive.decrementAndGet();
+        }
+        if (next == ACTIVE) {
+            b.active.incrementAndGet();
+        } else if (next == INACTIVE) {
+            b.inactive.incrementAndGet();
+        }
+        counted = next;
+    }
+
+    private static void closeQuietly(SocketChannel ch) {
+        if (ch != null) {
+            try {
+                ch.close();
+            } catch (IOException e) {
+                log.trace("close failed", e);
+            }
+        }
+    }
+
+    private static void resetQuietly(SocketChannel ch) {
+        if (ch != null && ch.isOpen()) {
+            try {
+                ch.setOption(StandardSocketOptions.SO_LINGER, 0);
+            } catch (IOException | RuntimeException e) {
+                log.trace("SO_LINGER 0 failed", e);
+            }
+            closeQuietly(ch);
+        }
+    }
+
+    private static String fmt(InetSocketAddress a) {
+        return Addresses.format(a);
+    }
+}

@@ -1,0 +1,128 @@
+package io.github.tcpproxy.nio;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+
+/**
+ * One way of a connection: read from {@code src}, write to {@code dst}. Reads go into a pooled
+ * buffer that is written out at once; only when {@code dst} does not take everything does the
+ * direction keep the buffer ({@link #pending}) and stop reading until {@code dst} has drained it.
+ * So a direction holds at most one buffer, whatever the peers' speeds, and none while idle.
+ * Reactor thread only.
+ */
+final class Direction {
+    /** Reads per readiness event at most, so one busy connection cannot starve the others. */
+    private static final int MAX_READS_PER_EVENT = 4;
+
+    private final Connection connection;
+    final boolean clientToBackend;
+    SocketChannel src;
+    SocketChannel dst;
+    /** Data read from src that dst has not taken yet, or null. */
+    ByteBuffer pending;
+    /** src has sent its FIN. */
+    boolean srcEnded;
+    /** dst got our FIN (shutdownOutput): this direction is over. */
+    boolean finished;
+    long bytes;
+
+    Direction(Connection connection, boolean clientToBackend) {
+        this.connection = connection;
+        this.clientToBackend = clientToBackend;
+    }
+
+    boolean wantsRead() {
+        return !srcEnded && pending == null;
+    }
+
+    boolean wantsWrite() {
+        return pending != null;
+    }
+
+    /** src is readable: relay what it has. */
+    void onReadable() throws IOException {
+        Reactor reactor = connection.reactor;
+        ByteBuffer buf = reactor.buffers.acquire();
+        boolean kept = false;
+        try {
+            for (int i = 0; i < MAX_READS_PER_EVENT; i++) {
+                int n = src.read(buf);
+                if (n < 0) {
+                    srcEnded = true;
+                    break;
+                }
+                if (n == 0) {
+                    break;
+                }
+                buf.flip();
+                written(dst.write(buf));
+                if (buf.hasRemaining()) {
+                    // dst is full: keep the rest, stop reading src until dst drains it.
+                    pending = buf;
+                    kept = true;
+                    reactor.buffered += buf.remaining();
+                    return;
+                }
+                buf.clear();
+                if (n < buf.capacity()) {
+                    break; // src had less than a buffer: most likely nothing more right now
+                }
+            }
+        } finally {
+            if (!kept) {
+                reactor.buffers.release(buf);
+            }
+        }
+        if (srcEnded) {
+            endOutput();
+        }
+    }
+
+    /** dst is writable again: drain the pending buffer. */
+    void onWritable() throws IOException {
+        ByteBuffer buf = pending;
+        if (buf == null) {
+            return;
+        }
+        int n = dst.write(buf);
+        written(n);
+        Reactor reactor = connection.reactor;
+        reactor.buffered -= n;
+        if (!buf.hasRemaining()) {
+            pending = null;
+            reactor.buffers.release(buf);
+            if (srcEnded) {
+                endOutput();
+            }
+        }
+    }
+
+    private void written(int n) {
+        bytes += n;
+        Reactor reactor = connection.reactor;
+        if (clientToBackend) {
+            reactor.bytesUp += n;
+        } else {
+            reactor.bytesDown += n;
+        }
+    }
+
+    /** Passes src's FIN on to dst once everything before it was written. */
+    private void endOutput() throws IOException {
+        finished = true;
+        dst.shutdownOutput();
+        connection.onDirectionFinished();
+    }
+
+    /** Returns the pending buffer, if any, to the pool. */
+    void releaseBuffer() {
+        ByteBuffer buf = pending;
+        if (buf != null) {
+            pending = null;
+            Reactor reactor = connection.reactor;
+            reactor.buffered -= buf.remaining();
+            reactor.buffers.release(buf);
+        }
+    }
+}

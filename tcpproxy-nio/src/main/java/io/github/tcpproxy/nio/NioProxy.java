@@ -1,0 +1,275 @@
+package io.github.tcpproxy.nio;
+
+import io.github.tcpproxy.ProxyStats;
+import io.github.tcpproxy.RunningProxy;
+import io.github.tcpproxy.TcpProxyException;
+import io.github.tcpproxy.internal.Addresses;
+import io.github.tcpproxy.spi.BackendView;
+import io.github.tcpproxy.spi.ProxyConfig;
+import io.github.tcpproxy.spi.Strategy;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** A running proxy: the listen socket, the reactors, and the backends' shared state. */
+final class NioProxy implements RunningProxy {
+    private static final Logger log = LoggerFactory.getLogger(NioProxy.class);
+
+    /** Bound on each wait inside close() for a reactor to do something. */
+    private static final long REACTOR_WAIT_MILLIS = 5_000;
+
+    final ProxyConfig config;
+    final long connectTimeoutNanos;
+    final Reactor[] reactors;
+    private final Strategy strategy;
+    private final List<BackendView> backendViews;
+    private final InetSocketAddress localAddress;
+    private final Acceptor acceptor;
+    private final AtomicLong connectionIds = new AtomicLong();
+    /** Client connections accepted and not yet ended, for the drain in close(). */
+    private final AtomicInteger open = new AtomicInteger();
+    private final Object drainLock = new Object();
+    private final AtomicBoolean closing = new AtomicBoolean();
+    private final CountDownLatch terminated = new CountDownLatch(1);
+
+    private NioProxy(ProxyConfig config, ServerSocketChannel server) throws IOException {
+        this.config = config;
+        this.connectTimeoutNanos = config.connectTimeout().toNanos();
+        this.strategy = config.strategy();
+        List<BackendView> views = new ArrayList<>();
+        for (int i = 0; i < config.backends().size(); i++) {
+            views.add(new BackendState(config.backends().get(i), i));
+        }
+        this.backendViews = List.copyOf(views);
+        this.localAddress = (InetSocketAddress) server.getLocalAddress();
+        this.reactors = new Reactor[config.reactorThreads()];
+        String where = Addresses.format(localAddress);
+        try {
+            for (int i = 0; i < reactors.length; i++) {
+                reactors[i] = new Reactor(this, i, "tcpproxy-reactor-" + i + " " + where);
+            }
+        } catch (IOException e) {
+            for (Reactor r : reactors) {
+                if (r != null) {
+                    r.selector.close();
+                }
+            }
+            throw e;
+        }
+        this.acceptor = new Acceptor(this, reactors[0], server);
+        acceptor.register();
+    }
+
+    static NioProxy start(ProxyConfig config) {
+        InetSocketAddress listen = config.listenAddress();
+        ServerSocketChannel server = null;
+        try {
+            server = ServerSocketChannel.open();
+            server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+            server.configureBlocking(false);
+            server.bind(listen, config.acceptBacklog());
+        } catch (IOException e) {
+            closeQuietly(server);
+            throw new TcpProxyException("cannot listen on " + Addresses.format(listen) + ": " + e.getMessage(), e);
+        }
+        NioProxy proxy;
+        try {
+            proxy = new NioProxy(config, server);
+        } catch (IOException e) {
+            closeQuietly(server);
+            throw new TcpProxyException("cannot start the proxy on " + Addresses.format(listen) + ": " + e, e);
+        }
+        for (Reactor r : proxy.reactors) {
+            r.start();
+        }
+        log.info("listening on {}, {} backend(s), {} reactor thread(s)", Addresses.format(proxy.localAddress),
+                config.backends().size(), config.reactorThreads());
+        return proxy;
+    }
+
+    long nextConnectionId() {
+        return connectionIds.incrementAndGet();
+    }
+
+    List<BackendView> backendViews() {
+        return backendViews;
+    }
+
+    /** Asks the strategy; a strategy that throws or answers something foreign picks nothing. */
+    BackendState choose(Connection connection) {
+        BackendView chosen;
+        try {
+            chosen = strategy.select(connection);
+        } catch (RuntimeException e) {
+            log.warn("strategy {} failed; closing the client", strategy.getClass().getName(), e);
+            return null;
+        }
+        if (chosen == null) {
+            return null;
+        }
+        if (chosen instanceof BackendState state && backendViews.contains(state)) {
+            return state;
+        }
+        log.warn("strategy {} returned {}, which is not one of this proxy's backends; closing the client",
+                strategy.getClass().getName(), chosen);
+        return null;
+    }
+
+    /** Sets the configured TCP options on a connection's socket. */
+    void configure(SocketChannel channel) throws IOException {
+        channel.configureBlocking(false);
+        channel.setOption(StandardSocketOptions.TCP_NODELAY, config.tcpNoDelay());
+        channel.setOption(StandardSocketOptions.SO_KEEPALIVE, config.keepAlive());
+    }
+
+    void connectionStarted() {
+        open.incrementAndGet();
+    }
+
+    void connectionEnded() {
+        if (open.decrementAndGet() == 0) {
+            synchronized (drainLock) {
+                drainLock.notifyAll();
+            }
+        }
+    }
+
+    @Override
+    public InetSocketAddress localAddress() {
+        return localAddress;
+    }
+
+    @Override
+    public ProxyStats stats() {
+        long accepted = 0;
+        long closed = 0;
+        long up = 0;
+        long down = 0;
+        long buffered = 0;
+        long failures = 0;
+        long noBackend = 0;
+        for (Reactor r : reactors) {
+            accepted += r.accepted;
+            closed += r.closed;
+            up += r.bytesUp;
+            down += r.bytesDown;
+            buffered += r.buffered;
+            failures += r.connectFailures;
+            noBackend += r.noBackend;
+        }
+        return new ProxyStats(Math.max(0, accepted - closed), accepted, up, down, buffered, failures, noBackend);
+    }
+
+    @Override
+    public boolean isRunning() {
+        return !closing.get();
+    }
+
+    @Override
+    public void close() {
+        close(config.drainTimeout());
+    }
+
+    @Override
+    public void close(Duration drainTimeout) {
+        if (drainTimeout == null || drainTimeout.isNegative()) {
+            throw new IllegalArgumentException("drain timeout " + drainTimeout + " must be zero or positive");
+        }
+        for (Reactor r : reactors) {
+            if (r.inReactor()) {
+                throw new IllegalStateException("close() must not be called on one of the proxy's own threads ("
+                        + Thread.currentThread().getName() + ")");
+            }
+        }
+        if (!closing.compareAndSet(false, true)) {
+            awaitTermination();
+            return;
+        }
+        try {
+            stopAccepting();
+            drain(drainTimeout);
+            for (Reactor r : reactors) {
+                r.execute(r::shutdown);
+            }
+            for (Reactor r : reactors) {
+                r.thread().join(REACTOR_WAIT_MILLIS);
+                if (r.thread().isAlive()) {
+                    log.warn("{} did not stop within {} ms", r.thread().getName(), REACTOR_WAIT_MILLIS);
+                }
+            }
+            log.info("stopped listening on {}", Addresses.format(localAddress));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            for (Reactor r : reactors) {
+                r.execute(r::shutdown);
+            }
+        } finally {
+            terminated.countDown();
+        }
+    }
+
+    private void stopAccepting() throws InterruptedException {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        reactors[0].execute(() -> {
+            acceptor.close();
+            done.complete(null);
+        });
+        try {
+            done.get(REACTOR_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            log.warn("the acceptor did not stop within {} ms: {}", REACTOR_WAIT_MILLIS, e.toString());
+        }
+    }
+
+    private void drain(Duration drainTimeout) throws InterruptedException {
+        long deadline = System.nanoTime() + drainTimeout.toNanos();
+        synchronized (drainLock) {
+            while (open.get() > 0) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    log.info("drain time over; resetting {} connection(s) still open", open.get());
+                    return;
+                }
+                TimeUnit.NANOSECONDS.timedWait(drainLock, left);
+            }
+        }
+    }
+
+    private void awaitTermination() {
+        try {
+            terminated.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void closeQuietly(ServerSocketChannel server) {
+        if (server != null) {
+            try {
+                server.close();
+            } catch (IOException e) {
+                log.trace("close failed", e);
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "tcpproxy on " + Addresses.format(localAddress);
+    }
+}

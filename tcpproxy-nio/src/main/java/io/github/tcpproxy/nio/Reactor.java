@@ -1,0 +1,172 @@
+package io.github.tcpproxy.nio;
+
+import java.io.IOException;
+import java.nio.channels.ClosedSelectorException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One event-loop thread: a Selector, the channels registered with it, a task queue for other
+ * threads, timers and a buffer pool. Everything but {@link #execute(Runnable)} and the counters'
+ * getters runs on this reactor's thread only.
+ *
+ * <p>Loop: select until the next timer is due (or a task arrives), handle the ready keys, run the
+ * queued tasks (a bounded batch), run the due timers. Nothing that happens to one connection
+ * escapes into the loop.
+ */
+final class Reactor implements Runnable {
+    private static final Logger log = LoggerFactory.getLogger(Reactor.class);
+
+    /** Tasks run per loop turn at most, so a flood of tasks cannot starve I/O. */
+    private static final int MAX_TASKS_PER_TURN = 1024;
+
+    final NioProxy proxy;
+    final int index;
+    final Selector selector;
+    final Timers timers = new Timers();
+    final BufferPool buffers;
+    private final Thread thread;
+    private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+    /** True while the loop may be blocked in select: the next producer wakes it, once. */
+    private final AtomicBoolean wakeupNeeded = new AtomicBoolean();
+    private final Consumer<SelectionKey> dispatch = this::dispatch;
+    private boolean stopped;
+    private long lastSelectFailureLog;
+
+    // Counters: written by this reactor's thread only, read by stats() on any thread.
+    volatile long accepted;
+    volatile long closed;
+    volatile long bytesUp;
+    volatile long bytesDown;
+    volatile long buffered;
+    volatile long connectFailures;
+    volatile long noBackend;
+
+    Reactor(NioProxy proxy, int index, String threadName) throws IOException {
+        this.proxy = proxy;
+        this.index = index;
+        this.selector = Selector.open();
+        this.buffers = new BufferPool(proxy.config.bufferSize(), 64);
+        this.thread = new Thread(this, threadName);
+        this.thread.setDaemon(true);
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    boolean inReactor() {
+        return Thread.currentThread() == thread;
+    }
+
+    Thread thread() {
+        return thread;
+    }
+
+    /**
+     * Runs {@code task} on this reactor's thread, soon. Callable from any thread; wakes the
+     * selector only when it may be blocked and only once per burst of tasks.
+     */
+    void execute(Runnable task) {
+        tasks.add(task);
+        if (!inReactor() && wakeupNeeded.compareAndSet(true, false)) {
+            selector.wakeup();
+        }
+    }
+
+    /** Takes over a freshly accepted client channel. Reactor thread. */
+    void adopt(SocketChannel client) {
+        accepted++;
+        Connection c = new Connection(this, client);
+        c.start();
+    }
+
+    @Override
+    public void run() {
+        while (!stopped) {
+            try {
+                long wait = timers.nanosUntilNext(System.nanoTime());
+                if (wait == 0 || !tasks.isEmpty()) {
+                    selector.selectNow(dispatch);
+                } else {
+                    wakeupNeeded.set(true);
+                    if (!tasks.isEmpty()) {
+                        selector.selectNow(dispatch);
+                    } else {
+                        // select(action, 0) blocks with no limit: right when there is no timer.
+                        long millis = wait < 0 ? 0 : Math.max(1, TimeUnit.NANOSECONDS.toMillis(wait + 999_999));
+                        selector.select(dispatch, millis);
+                    }
+                    wakeupNeeded.set(false);
+                }
+                runTasks();
+                timers.runDue(System.nanoTime());
+            } catch (ClosedSelectorException e) {
+                break;
+            } catch (IOException e) {
+                // select() failed: not one connection's fault. Log (rarely) and go on.
+                long now = System.nanoTime();
+                if (now - lastSelectFailureLog > TimeUnit.SECONDS.toNanos(1)) {
+                    lastSelectFailureLog = now;
+                    log.warn("{}: select failed: {}", thread.getName(), e.toString());
+                }
+            } catch (Throwable t) {
+                log.error("{}: unexpected error in the reactor loop; it keeps running", thread.getName(), t);
+            }
+        }
+        try {
+            selector.close();
+        } catch (IOException e) {
+            log.debug("{}: closing the selector failed", thread.getName(), e);
+        }
+    }
+
+    private void dispatch(SelectionKey key) {
+        Object attachment = key.attachment();
+        if (!(attachment instanceof Handler handler) || !key.isValid()) {
+            return;
+        }
+        try {
+            handler.onReady(key);
+        } catch (Throwable t) {
+            log.error("{}: handler failed; aborting it", thread.getName(), t);
+            handler.abort();
+        }
+    }
+
+    private void runTasks() {
+        for (int i = 0; i < MAX_TASKS_PER_TURN; i++) {
+            Runnable task = tasks.poll();
+            if (task == null) {
+                return;
+            }
+            try {
+                task.run();
+            } catch (Throwable t) {
+                log.error("{}: task failed", thread.getName(), t);
+            }
+        }
+    }
+
+    /** Aborts every connection still registered and ends the loop. Reactor thread. */
+    void shutdown() {
+        for (SelectionKey key : selector.keys().toArray(new SelectionKey[0])) {
+            if (key.attachment() instanceof Handler handler) {
+                try {
+                    handler.abort();
+                } catch (Throwable t) {
+                    log.debug("{}: abort at shutdown failed", thread.getName(), t);
+                }
+            }
+        }
+        stopped = true;
+    }
+}
