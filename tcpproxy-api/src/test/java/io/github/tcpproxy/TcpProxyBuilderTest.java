@@ -1,0 +1,111 @@
+package io.github.tcpproxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.github.tcpproxy.spi.Strategy;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/** Builder validation, checked without an engine (this module has none on its test class path). */
+class TcpProxyBuilderTest {
+
+    @Test
+    void startWithoutEngineNamesTheArtifactToAdd() {
+        TcpProxy.Builder builder = TcpProxy.builder().backend("127.0.0.1", 8080);
+        assertThatThrownBy(builder::start)
+                .isInstanceOf(TcpProxyException.class)
+                .hasMessageContaining("io.github.tcpproxy:tcpproxy-nio");
+    }
+
+    @Test
+    void startWithoutBackendsFails() {
+        assertThatThrownBy(() -> TcpProxy.builder().start())
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("no backends");
+    }
+
+    @Test
+    void listenPortOutOfRangeIsNamed() {
+        assertThatThrownBy(() -> TcpProxy.builder().listen(70000))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("listen port 70000 is out of range 0-65535");
+        assertThatThrownBy(() -> TcpProxy.builder().listen(-1))
+                .hasMessageContaining("-1");
+    }
+
+    @Test
+    void listenStringIsParsed() {
+        TcpProxy.builder().listen("127.0.0.1:0").listen("[::1]:0").listen("*:0").listen(":0");
+        assertThatThrownBy(() -> TcpProxy.builder().listen("127.0.0.1"))
+                .hasMessageContaining("'127.0.0.1'").hasMessageContaining("host:port");
+        assertThatThrownBy(() -> TcpProxy.builder().listen("127.0.0.1:http"))
+                .hasMessageContaining("'http'");
+        assertThatThrownBy(() -> TcpProxy.builder().listen("::1:80"))
+                .hasMessageContaining("brackets");
+        assertThatThrownBy(() -> TcpProxy.builder().listen("127.0.0.1:65536"))
+                .hasMessageContaining("65536");
+    }
+
+    @Test
+    void nullsAreRejectedWithTheirName() {
+        TcpProxy.Builder b = TcpProxy.builder();
+        assertThatThrownBy(() -> b.listen((InetSocketAddress) null)).hasMessageContaining("listen address");
+        assertThatThrownBy(() -> b.listen((String) null)).hasMessageContaining("listen address");
+        assertThatThrownBy(() -> b.backend(null)).hasMessageContaining("backend");
+        assertThatThrownBy(() -> b.backends((Backend[]) null)).hasMessageContaining("backends");
+        assertThatThrownBy(() -> b.backends(Backend.of("127.0.0.1", 1), null)).isInstanceOf(RuntimeException.class);
+        assertThatThrownBy(() -> b.strategy((Strategy) null)).hasMessageContaining("strategy");
+        assertThatThrownBy(() -> b.strategy((String) null)).hasMessageContaining("strategy");
+        assertThatThrownBy(() -> b.connectTimeout(null)).hasMessageContaining("connect timeout");
+        assertThatThrownBy(() -> b.drainTimeout(null)).hasMessageContaining("drain timeout");
+    }
+
+    @Test
+    void timeoutsMustBePositive() {
+        TcpProxy.Builder b = TcpProxy.builder();
+        assertThatThrownBy(() -> b.connectTimeout(Duration.ZERO))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("connect timeout PT0S");
+        assertThatThrownBy(() -> b.connectTimeout(Duration.ofSeconds(-1)))
+                .hasMessageContaining("PT-1S");
+        assertThatThrownBy(() -> b.drainTimeout(Duration.ofMillis(-5))).hasMessageContaining("drain timeout");
+        b.drainTimeout(Duration.ZERO);
+    }
+
+    @Test
+    void numericLimitsAreChecked() {
+        TcpProxy.Builder b = TcpProxy.builder();
+        assertThatThrownBy(() -> b.connectAttempts(0)).hasMessageContaining("connect attempts 0");
+        assertThatThrownBy(() -> b.reactorThreads(0)).hasMessageContaining("reactor threads 0");
+        assertThatThrownBy(() -> b.bufferSize(10)).hasMessageContaining("buffer size 10");
+        assertThatThrownBy(() -> b.acceptBacklog(0)).hasMessageContaining("accept backlog 0");
+    }
+
+    @Test
+    void unknownStrategyListsTheKnownOnes() {
+        assertThatThrownBy(() -> TcpProxy.builder().strategy("fastest"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("unknown strategy 'fastest'")
+                .hasMessageContaining("round-robin")
+                .hasMessageContaining("rr")
+                .hasMessageContaining("random");
+    }
+
+    @Test
+    void strategyOptionsAreCheckedByTheProvider() {
+        TcpProxy.builder().strategy("random,seed=42").strategy("RR");
+        assertThatThrownBy(() -> TcpProxy.builder().strategy("round-robin,foo=1"))
+                .hasMessageContaining("no option 'foo'");
+        assertThatThrownBy(() -> TcpProxy.builder().strategy("random,seed=abc"))
+                .hasMessageContaining("seed 'abc'");
+        assertThatThrownBy(() -> TcpProxy.builder().strategy("random,seed"))
+                .hasMessageContaining("name=value");
+    }
+
+    @Test
+    void sameBackendTwiceIsRejected() {
+        assertThatThrownBy(() -> TcpProxy.builder().backend("127.0.0.1", 8080).backend("127.0.0.1", 8080))
+                .hasMessage("backend 127.0.0.1:8080 is listed twice");
+    }
+}

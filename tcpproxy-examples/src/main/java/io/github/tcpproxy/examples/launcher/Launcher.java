@@ -1,0 +1,268 @@
+package io.github.tcpproxy.examples.launcher;
+
+import io.github.tcpproxy.Backend;
+import io.github.tcpproxy.RunningProxy;
+import io.github.tcpproxy.TcpProxy;
+import io.github.tcpproxy.TcpProxyException;
+import io.github.tcpproxy.spi.Strategies;
+import io.github.tcpproxy.spi.StrategyProvider;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import picocli.CommandLine;
+import picocli.CommandLine.ParameterException;
+
+/**
+ * The {@code tcpproxy} command: {@code java -jar tcpproxy.jar --listen 127.0.0.1:9090 --backend
+ * 127.0.0.1:8080}, {@code --config proxy.yaml}, or {@code --demo}. Run with {@code --help} for
+ * every option.
+ *
+ * <p>Bad input is reported as one line on standard error, {@code tcpproxy: <what is wrong>}, and
+ * exit status 2; a failure at run time (the listen address in use) exits with 1. A running proxy
+ * stops on SIGTERM or Ctrl-C: open connections get the drain time to finish, then the process ends.
+ *
+ * <p>This class holds no logger on purpose: slf4j-simple reads its settings when the first
+ * logger is created, and {@code --verbose} must be applied before that happens.
+ */
+public final class Launcher {
+    /** Exit status: done, or stopped normally. */
+    public static final int EXIT_OK = 0;
+    /** Exit status: a failure at run time, such as the listen address being in use. */
+    public static final int EXIT_FAILURE = 1;
+    /** Exit status: bad command line or config file. */
+    public static final int EXIT_USAGE = 2;
+
+    /** The slf4j-simple property that sets the level of tcpproxy's own loggers. */
+    static final String LOG_LEVEL_PROPERTY = "org.slf4j.simpleLogger.log.io.github.tcpproxy";
+
+    private static final int DEMO_BACKENDS = 3;
+
+    private Launcher() {
+    }
+
+    /** Runs the command line, then exits the JVM with its status. */
+    public static void main(String[] args) {
+        // slf4j-simple reads these once, when the first logger is created: set them first. A
+        // -D given on the java command line wins.
+        setIfAbsent("org.slf4j.simpleLogger.showDateTime", "true");
+        setIfAbsent("org.slf4j.simpleLogger.dateTimeFormat", "HH:mm:ss.SSS");
+        setIfAbsent("org.slf4j.simpleLogger.showShortLogName", "true");
+        setIfAbsent("org.slf4j.simpleLogger.showThreadName", "false");
+        int status = run(args, System.out, System.err);
+        System.out.flush();
+        // When a shutdown hook is what ended run(), exit() blocks until the hooks are done and
+        // the JVM then ends with the signal's status (143 for SIGTERM); that is expected.
+        System.exit(status);
+    }
+
+    /**
+     * Runs the command line as {@code main} does, without exiting the JVM: prints help, the
+     * version or the strategies and returns, or starts the proxy and blocks until a shutdown
+     * hook (SIGTERM, Ctrl-C) has stopped it.
+     *
+     * @return the exit status: {@link #EXIT_OK}, {@link #EXIT_FAILURE} or {@link #EXIT_USAGE}
+     */
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        Result result = start(args, out, err);
+        Session session = result.session();
+        if (session == null) {
+            return result.exitCode();
+        }
+        Thread hook = new Thread(() -> {
+            out.println("tcpproxy: stopping; open connections get up to "
+                    + Durations.format(result.drainTimeout()) + " to finish");
+            session.close();
+            out.println("tcpproxy: stopped");
+            out.flush();
+        }, "tcpproxy-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            session.awaitClosed();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            session.close();
+        }
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException e) {
+            // Shutdown in progress: the hook is what closed the session, nothing to remove.
+        }
+        return EXIT_OK;
+    }
+
+    /**
+     * What {@link #start} did: either it finished with an exit status, or it started a proxy
+     * that runs until {@link Session#close()}.
+     *
+     * @param exitCode the exit status if {@code session} is null
+     * @param session the running proxy (and demo backends), or null
+     * @param drainTimeout how long closing the session lets connections finish
+     */
+    record Result(int exitCode, Session session, Duration drainTimeout) {
+        static Result exit(int code) {
+            return new Result(code, null, null);
+        }
+    }
+
+    /**
+     * Does what the arguments ask without blocking and without installing a shutdown hook: the
+     * seam for tests, which close the returned session themselves.
+     */
+    static Result start(String[] args, PrintStream out, PrintStream err) {
+        LauncherCommand command = new LauncherCommand();
+        CommandLine cli = new CommandLine(command);
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        try {
+            cli.parseArgs(args);
+        } catch (ParameterException e) {
+            return fail(err, EXIT_USAGE, e.getMessage() + " (see tcpproxy --help)");
+        }
+        if (cli.isUsageHelpRequested()) {
+            cli.usage(out);
+            return Result.exit(EXIT_OK);
+        }
+        if (cli.isVersionHelpRequested()) {
+            cli.printVersionHelp(out);
+            return Result.exit(EXIT_OK);
+        }
+        if (command.verbose) {
+            // Before the first tcpproxy logger exists: nothing above creates one.
+            System.setProperty(LOG_LEVEL_PROPERTY, "debug");
+        }
+        if (command.listStrategies) {
+            listStrategies(out);
+            return Result.exit(EXIT_OK);
+        }
+        try {
+            Settings settings = command.config == null
+                    ? command.toSettings()
+                    : ConfigFile.read(command.config).overriddenBy(command.toSettings());
+            Session session = command.demo ? startDemo(settings, out) : startProxy(settings, out);
+            return new Result(EXIT_OK, session, settings.drainTimeoutOrDefault());
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            // The builder's and the config reader's messages name the bad value: pass them on.
+            return fail(err, EXIT_USAGE, e.getMessage());
+        } catch (TcpProxyException e) {
+            return fail(err, EXIT_FAILURE, e.getMessage());
+        } catch (IOException e) {
+            return fail(err, EXIT_FAILURE, e.getMessage());
+        } catch (RuntimeException e) {
+            if (command.verbose) {
+                e.printStackTrace(err);
+            }
+            return fail(err, EXIT_FAILURE, "unexpected failure: " + e
+                    + (command.verbose ? "" : " (run with --verbose for the stack trace)"));
+        }
+    }
+
+    /** Formats an address as {@code 127.0.0.1:9090} or {@code [::1]:9090}, without a name lookup. */
+    static String format(InetSocketAddress address) {
+        InetAddress ip = address.getAddress();
+        String host = ip != null ? ip.getHostAddress() : address.getHostString();
+        int zone = host.indexOf('%');
+        if (zone >= 0) {
+            host = host.substring(0, zone);
+        }
+        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + address.getPort();
+    }
+
+    private static Session startProxy(Settings settings, PrintStream out) {
+        TcpProxy.Builder builder = settings.newBuilder();
+        if (settings.backendsOrEmpty().isEmpty()) {
+            throw new IllegalArgumentException("no backends: give at least one --backend HOST:PORT,"
+                    + " a 'backends:' list in the config file, or use --demo");
+        }
+        builder.backends(settings.backendsOrEmpty());
+        RunningProxy proxy = builder.start();
+        out.println("tcpproxy " + LauncherCommand.Version.version() + " listening on "
+                + format(proxy.localAddress()) + ", strategy " + settings.strategyOrDefault() + ", backends: "
+                + settings.backendsOrEmpty().stream().map(Backend::toString).collect(Collectors.joining(" ")));
+        out.println("Stop with Ctrl-C (or SIGTERM).");
+        out.flush();
+        return new Session(proxy, List.of());
+    }
+
+    private static Session startDemo(Settings settings, PrintStream out) throws IOException {
+        if (!settings.backendsOrEmpty().isEmpty()) {
+            throw new IllegalArgumentException("--demo starts its own backends; drop --backend"
+                    + " (and the config file's backends list) or drop --demo");
+        }
+        // Every setting is checked before a backend is started, so a mistake leaves nothing behind.
+        TcpProxy.Builder builder = settings.newBuilder();
+        List<EchoServer> backends = new ArrayList<>();
+        try {
+            for (int i = 1; i <= DEMO_BACKENDS; i++) {
+                EchoServer echo = EchoServer.start("backend-" + i, new InetSocketAddress("127.0.0.1", 0));
+                backends.add(echo);
+                builder.backend(Backend.of(echo.localAddress()));
+            }
+            RunningProxy proxy = builder.start();
+            printDemoHelp(out, proxy, backends, settings.strategyOrDefault());
+            return new Session(proxy, backends);
+        } catch (IOException | RuntimeException e) {
+            for (EchoServer echo : backends) {
+                echo.close();
+            }
+            throw e;
+        }
+    }
+
+    private static void printDemoHelp(PrintStream out, RunningProxy proxy, List<EchoServer> backends,
+            String strategy) {
+        String where = format(proxy.localAddress());
+        InetSocketAddress bound = proxy.localAddress();
+        out.println("tcpproxy " + LauncherCommand.Version.version() + " demo: " + backends.size()
+                + " echo backends and a proxy in front of them");
+        for (EchoServer echo : backends) {
+            out.println("  " + echo.name() + "  " + format(echo.localAddress()));
+        }
+        out.println("  proxy      " + where + "  (strategy " + strategy + ")");
+        out.println();
+        out.println("The backends echo line by line: each line you send comes back prefixed with the");
+        out.println("backend that answered, e.g. \"[backend-2 127.0.0.1:41234] hello\".");
+        out.println("Try it (each new connection may go to another backend):");
+        out.println("  nc " + hostForCommand(bound) + " " + bound.getPort());
+        out.println("Stop with Ctrl-C (or SIGTERM).");
+        out.flush();
+    }
+
+    private static String hostForCommand(InetSocketAddress address) {
+        InetAddress ip = address.getAddress();
+        if (ip == null || ip.isAnyLocalAddress()) {
+            // Listening on every address: the loopback one is sure to work from this machine.
+            return "127.0.0.1";
+        }
+        String host = ip.getHostAddress();
+        int zone = host.indexOf('%');
+        return zone >= 0 ? host.substring(0, zone) : host;
+    }
+
+    private static void listStrategies(PrintStream out) {
+        for (StrategyProvider p : Strategies.providers()) {
+            String aliases = p.aliases().isEmpty() ? "" : " (alias " + String.join(", ", new TreeSet<>(p.aliases())) + ")";
+            out.println(p.name() + aliases + ": " + p.description());
+        }
+    }
+
+    private static Result fail(PrintStream err, int code, String message) {
+        // One line, whatever the message holds: a script reading stderr gets exactly one.
+        String line = message == null ? "unknown error" : message.replaceAll("\\s*\\R\\s*", " ").trim();
+        err.println("tcpproxy: " + line);
+        err.flush();
+        return Result.exit(code);
+    }
+
+    private static void setIfAbsent(String key, String value) {
+        if (System.getProperty(key) == null) {
+            System.setProperty(key, value);
+        }
+    }
+}

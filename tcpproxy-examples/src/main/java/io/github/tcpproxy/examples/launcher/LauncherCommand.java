@@ -1,0 +1,153 @@
+package io.github.tcpproxy.examples.launcher;
+
+import io.github.tcpproxy.Backend;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Properties;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.IVersionProvider;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.TypeConversionException;
+
+/**
+ * The {@code tcpproxy} command line, as picocli reads it. A field is {@code null} when its option
+ * was not given, so that a config file's value is kept unless a flag overrides it.
+ */
+@Command(
+        name = "tcpproxy",
+        mixinStandardHelpOptions = true,
+        versionProvider = LauncherCommand.Version.class,
+        sortOptions = false,
+        usageHelpWidth = 100,
+        description = {
+            "Runs a TCP proxy and load balancer: each client connection accepted on the listen"
+                    + " address is relayed to one backend chosen by the strategy.",
+            "",
+            "Examples:",
+            "  tcpproxy --listen 127.0.0.1:9090 --backend 127.0.0.1:8080 \\",
+            "           --backend 127.0.0.1:8081,weight=2 --strategy round-robin",
+            "  tcpproxy --config proxy.yaml",
+            "  tcpproxy --demo        (starts its own echo backends; try: nc 127.0.0.1 9090)",
+            ""
+        },
+        footer = {
+            "",
+            "Durations: 500ms, 2s, 1m, 1h, 0, or ISO-8601 such as PT2S.",
+            "Flags override the config file's values; --backend flags replace its backends list.",
+            "Exit status: 0 stopped normally, 1 runtime failure (e.g. listen address in use),"
+                    + " 2 usage or config error."
+        })
+final class LauncherCommand {
+
+    @Option(names = {"-l", "--listen"}, paramLabel = "HOST:PORT",
+            description = "Address to listen on; *:PORT for every address, port 0 for any free port."
+                    + " Default: " + Settings.DEFAULT_LISTEN + ".")
+    String listen;
+
+    @Option(names = {"-b", "--backend"}, paramLabel = "SPEC", converter = BackendConverter.class,
+            description = "A backend: HOST:PORT[,weight=N][,max-conns=N]; IPv6 as [::1]:8080. Repeat for more.")
+    List<Backend> backends;
+
+    @Option(names = {"-s", "--strategy"}, paramLabel = "NAME[,OPT=VAL]",
+            description = "Scheduling strategy, see --list-strategies. Default: " + Settings.DEFAULT_STRATEGY + ".")
+    String strategy;
+
+    @Option(names = "--connect-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "Time one backend connection attempt may take. Default: 5s.")
+    Duration connectTimeout;
+
+    @Option(names = "--connect-attempts", paramLabel = "N",
+            description = "Backends to try for one client before closing it. Default: 3.")
+    Integer connectAttempts;
+
+    @Option(names = "--drain-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "On stop, time open connections get to finish before they are reset. Default: 10s.")
+    Duration drainTimeout;
+
+    @Option(names = "--threads", paramLabel = "N",
+            description = "Reactor threads. Default: the number of processors.")
+    Integer threads;
+
+    @Option(names = "--buffer-size", paramLabel = "BYTES",
+            description = "Relay buffer size, 1024-16777216. Default: 65536.")
+    Integer bufferSize;
+
+    @Option(names = {"-c", "--config"}, paramLabel = "FILE",
+            description = "Read settings from a YAML file (keys: " + "listen, backends, strategy, connect-timeout,"
+                    + " connect-attempts, drain-timeout, threads, buffer-size).")
+    Path config;
+
+    @Option(names = "--demo",
+            description = "Start three line-echo backends on loopback and the proxy in front of them.")
+    boolean demo;
+
+    @Option(names = "--list-strategies", description = "List the strategies found, then exit.")
+    boolean listStrategies;
+
+    @Option(names = {"-v", "--verbose"},
+            description = "Log every connection (DEBUG for io.github.tcpproxy).")
+    boolean verbose;
+
+    /** The settings the flags give; null for each one not given. */
+    Settings toSettings() {
+        return new Settings(listen, backends, strategy, connectTimeout, connectAttempts, drainTimeout,
+                threads, bufferSize);
+    }
+
+    /** Turns {@code --backend} text into a {@link Backend}, with its own message on failure. */
+    static final class BackendConverter implements ITypeConverter<Backend> {
+        @Override
+        public Backend convert(String value) {
+            try {
+                return Backend.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    /** Turns duration text into a {@link Duration}; see {@link Durations}. */
+    static final class DurationConverter implements ITypeConverter<Duration> {
+        @Override
+        public Duration convert(String value) {
+            try {
+                return Durations.parse(null, value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    /** Prints {@code tcpproxy <version>} for {@code --version}. */
+    static final class Version implements IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"tcpproxy " + version()};
+        }
+
+        /**
+         * The project version: from {@code version.properties}, filtered by Maven at build time
+         * (present in tests as in the jar), else from the jar manifest, else "unknown".
+         */
+        static String version() {
+            try (InputStream in = LauncherCommand.class.getResourceAsStream("version.properties")) {
+                if (in != null) {
+                    Properties p = new Properties();
+                    p.load(in);
+                    String v = p.getProperty("version");
+                    if (v != null && !v.isBlank() && !v.contains("${")) {
+                        return v.trim();
+                    }
+                }
+            } catch (IOException e) {
+                // Fall back to the manifest below.
+            }
+            String fromManifest = LauncherCommand.class.getPackage().getImplementationVersion();
+            return fromManifest != null ? fromManifest : "unknown";
+        }
+    }
+}

@@ -1,0 +1,112 @@
+package io.github.tcpproxy.examples.launcher;
+
+import io.github.tcpproxy.Backend;
+import io.github.tcpproxy.TcpProxy;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * What the launcher was asked to run, from a config file, from flags, or both merged. A value is
+ * {@code null} when it was not given, so that merging can tell "not given" from "given as the
+ * default" and the defaults stay in one place: the {@link TcpProxy.Builder}.
+ *
+ * @param listen the listen address as typed ({@code host:port}), or null for {@link #DEFAULT_LISTEN}
+ * @param backends the backends, or null if none were given here
+ * @param strategy the strategy name and options, or null for {@link #DEFAULT_STRATEGY}
+ * @param connectTimeout see {@link TcpProxy.Builder#connectTimeout}
+ * @param connectAttempts see {@link TcpProxy.Builder#connectAttempts}
+ * @param drainTimeout see {@link TcpProxy.Builder#drainTimeout}
+ * @param threads see {@link TcpProxy.Builder#reactorThreads}
+ * @param bufferSize see {@link TcpProxy.Builder#bufferSize}
+ */
+record Settings(
+        String listen,
+        List<Backend> backends,
+        String strategy,
+        Duration connectTimeout,
+        Integer connectAttempts,
+        Duration drainTimeout,
+        Integer threads,
+        Integer bufferSize) {
+
+    /** Where the launcher listens unless told otherwise: a fixed port, so that the printed hint works. */
+    static final String DEFAULT_LISTEN = "127.0.0.1:9090";
+    /** The strategy unless told otherwise; the builder's default too. */
+    static final String DEFAULT_STRATEGY = "round-robin";
+    /** Nothing given. */
+    static final Settings NONE = new Settings(null, null, null, null, null, null, null, null);
+
+    Settings {
+        backends = backends == null ? null : List.copyOf(backends);
+    }
+
+    /**
+     * These settings with every value that {@code override} gives put in place of this one's. A
+     * backend list in {@code override} replaces this list as a whole rather than adding to it: a
+     * flag that names backends means "these", not "these too".
+     */
+    Settings overriddenBy(Settings override) {
+        return new Settings(
+                pick(override.listen, listen),
+                override.backends != null && !override.backends.isEmpty() ? override.backends : backends,
+                pick(override.strategy, strategy),
+                pick(override.connectTimeout, connectTimeout),
+                pick(override.connectAttempts, connectAttempts),
+                pick(override.drainTimeout, drainTimeout),
+                pick(override.threads, threads),
+                pick(override.bufferSize, bufferSize));
+    }
+
+    /** The listen address to use: the one given or {@link #DEFAULT_LISTEN}. */
+    String listenOrDefault() {
+        return listen != null ? listen : DEFAULT_LISTEN;
+    }
+
+    /** The strategy to use: the one given or {@link #DEFAULT_STRATEGY}. */
+    String strategyOrDefault() {
+        return strategy != null ? strategy : DEFAULT_STRATEGY;
+    }
+
+    /** The backends given, or an empty list. */
+    List<Backend> backendsOrEmpty() {
+        return backends != null ? backends : List.of();
+    }
+
+    /** The drain time {@link io.github.tcpproxy.RunningProxy#close()} will use, for messages. */
+    Duration drainTimeoutOrDefault() {
+        return drainTimeout != null ? drainTimeout : TcpProxy.Builder.DEFAULT_DRAIN_TIMEOUT;
+    }
+
+    /**
+     * A builder with every setting applied except the backends, which the caller adds (the demo
+     * starts its own first). Building it checks every value, so that a mistake is reported before
+     * anything has been started.
+     *
+     * @throws IllegalArgumentException with the builder's message naming the bad value
+     */
+    TcpProxy.Builder newBuilder() {
+        TcpProxy.Builder b = TcpProxy.builder()
+                .listen(listenOrDefault())
+                .strategy(strategyOrDefault());
+        if (connectTimeout != null) {
+            b.connectTimeout(connectTimeout);
+        }
+        if (connectAttempts != null) {
+            b.connectAttempts(connectAttempts);
+        }
+        if (drainTimeout != null) {
+            b.drainTimeout(drainTimeout);
+        }
+        if (threads != null) {
+            b.reactorThreads(threads);
+        }
+        if (bufferSize != null) {
+            b.bufferSize(bufferSize);
+        }
+        return b;
+    }
+
+    private static <T> T pick(T preferred, T fallback) {
+        return preferred != null ? preferred : fallback;
+    }
+}
