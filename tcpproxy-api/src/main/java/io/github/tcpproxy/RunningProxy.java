@@ -2,6 +2,7 @@ package io.github.tcpproxy;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * A started proxy, returned by {@link TcpProxy.Builder#start()}: it is already listening when
@@ -21,6 +22,54 @@ public interface RunningProxy extends AutoCloseable {
 
     /** A snapshot of the proxy's counters; cheap enough to call every second. */
     ProxyStats stats();
+
+    /**
+     * Every backend the strategies choose from now, in order, with its settings, health and
+     * counters. Removed backends are not listed, even while their last connections finish.
+     */
+    List<BackendStatus> backends();
+
+    /**
+     * Adds a backend; new connections may go to it as soon as this returns.
+     *
+     * @throws IllegalArgumentException if it is null or a backend with its address exists
+     * @throws IllegalStateException if the proxy is closed
+     */
+    void addBackend(Backend backend);
+
+    /**
+     * Removes the backend at {@code address}: no new connection goes to it from the time this
+     * returns, and its open connections finish undisturbed.
+     *
+     * @return whether there was such a backend
+     * @throws IllegalArgumentException if {@code address} is null
+     */
+    boolean removeBackend(InetSocketAddress address);
+
+    /**
+     * Replaces the weight and connection limit of the backend with the same address as
+     * {@code backend}; open connections are not touched.
+     *
+     * @throws IllegalArgumentException if it is null or no backend has its address
+     */
+    void updateBackend(Backend backend);
+
+    /**
+     * Changes the weight of the backend at {@code address}; 0 drains it (no new connections,
+     * open ones finish).
+     *
+     * @throws IllegalArgumentException if no backend has that address or the weight is negative
+     */
+    void setWeight(InetSocketAddress address, int weight);
+
+    /**
+     * Drains the backend at {@code address}: the same as {@code setWeight(address, 0)}.
+     *
+     * @throws IllegalArgumentException if no backend has that address
+     */
+    default void drain(InetSocketAddress address) {
+        setWeight(address, 0);
+    }
 
     /** Whether the proxy still runs, that is {@link #close()} has not been called. */
     boolean isRunning();

@@ -67,6 +67,8 @@ public final class TcpProxy {
         public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(10);
         /** Default {@link #bufferSize(int)}: 64 KiB. */
         public static final int DEFAULT_BUFFER_SIZE = 64 * 1024;
+        /** Default fail timeout of {@link #passiveHealth(int, Duration)}: 10 s, as nginx. */
+        public static final Duration DEFAULT_FAIL_TIMEOUT = Duration.ofSeconds(10);
         /** Default {@link #acceptBacklog(int)}. */
         public static final int DEFAULT_ACCEPT_BACKLOG = 1024;
 
@@ -81,6 +83,10 @@ public final class TcpProxy {
         private int acceptBacklog = DEFAULT_ACCEPT_BACKLOG;
         private boolean tcpNoDelay = true;
         private boolean keepAlive = true;
+        private HealthCheck healthCheck;
+        private int maxFails;
+        private Duration failTimeout = DEFAULT_FAIL_TIMEOUT;
+        private Duration slowStart = Duration.ZERO;
 
         private Builder() {
         }
@@ -298,6 +304,53 @@ public final class TcpProxy {
         }
 
         /**
+         * Turns on active health checks: a TCP connect to every backend each interval, with
+         * rise and fall thresholds. Off by default.
+         *
+         * @throws IllegalArgumentException if it is null
+         */
+        public Builder healthCheck(HealthCheck check) {
+            if (check == null) {
+                throw new IllegalArgumentException("health check must not be null");
+            }
+            this.healthCheck = check;
+            return this;
+        }
+
+        /**
+         * Turns on passive health checks, as nginx's {@code max_fails}/{@code fail_timeout}: a
+         * backend whose connects fail {@code maxFails} times in a row is marked down for
+         * {@code failTimeout}, then tried again (one more failure marks it down again). Off by
+         * default; {@code maxFails} 0 turns it off.
+         *
+         * @throws IllegalArgumentException if {@code maxFails} is negative or the duration is
+         *     null or not positive
+         */
+        public Builder passiveHealth(int maxFails, Duration failTimeout) {
+            if (maxFails < 0) {
+                throw new IllegalArgumentException("max fails " + maxFails + " must be 0 (off) or more");
+            }
+            this.failTimeout = positive("fail timeout", failTimeout);
+            this.maxFails = maxFails;
+            return this;
+        }
+
+        /**
+         * Slow start: a backend that comes up (added, or back from down) gets a weight growing
+         * from a small share to its full weight over {@code duration}, so it is not flooded while
+         * cold. Zero (the default) turns it off. Applies to the weighted strategies.
+         *
+         * @throws IllegalArgumentException if null or negative
+         */
+        public Builder slowStart(Duration duration) {
+            if (duration == null || duration.isNegative()) {
+                throw new IllegalArgumentException("slow start " + duration + " must be zero or positive");
+            }
+            this.slowStart = duration;
+            return this;
+        }
+
+        /**
          * Binds the listen address and starts the proxy; returns once it is listening.
          *
          * @throws IllegalStateException if no backend was given
@@ -311,7 +364,7 @@ public final class TcpProxy {
             Config config = new Config(listen, List.copyOf(backends),
                     strategy != null ? strategy : new RoundRobinStrategy(), connectTimeout,
                     connectAttempts, drainTimeout, reactorThreads, bufferSize, acceptBacklog,
-                    tcpNoDelay, keepAlive);
+                    tcpNoDelay, keepAlive, healthCheck, maxFails, failTimeout, slowStart);
             return findEngine().start(config);
         }
 
@@ -360,6 +413,10 @@ public final class TcpProxy {
             int bufferSize,
             int acceptBacklog,
             boolean tcpNoDelay,
-            boolean keepAlive) implements ProxyConfig {
+            boolean keepAlive,
+            HealthCheck healthCheck,
+            int maxFails,
+            Duration failTimeout,
+            Duration slowStart) implements ProxyConfig {
     }
 }

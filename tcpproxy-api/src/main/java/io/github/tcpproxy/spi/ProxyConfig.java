@@ -1,6 +1,7 @@
 package io.github.tcpproxy.spi;
 
 import io.github.tcpproxy.Backend;
+import io.github.tcpproxy.HealthCheck;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
@@ -44,4 +45,16 @@ public interface ProxyConfig {
 
     /** Whether SO_KEEPALIVE is set on both sockets of a connection. */
     boolean keepAlive();
+
+    /** Active health checking, or null for none. */
+    HealthCheck healthCheck();
+
+    /** Connect failures in a row that mark a backend down (passive health); 0 for never. */
+    int maxFails();
+
+    /** How long a backend marked down by {@link #maxFails()} stays down before it is tried again. */
+    Duration failTimeout();
+
+    /** How long a backend that comes up takes to reach its full weight; zero for at once. */
+    Duration slowStart();
 }

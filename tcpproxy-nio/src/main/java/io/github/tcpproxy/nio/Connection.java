@@ -162,7 +162,7 @@ final class Connection implements Handler, SelectionContext {
     private void onConnectFailed(IOException cause) {
         BackendState failedBackend = target;
         reactor.connectFailures++;
-        failedBackend.connectFailures.incrementAndGet();
+        failedBackend.connectFailed();
         log.debug("#{} connect to {} failed: {}", id, failedBackend, cause.toString());
         cancelConnectTimer();
         closeQuietly(backend);
@@ -198,6 +198,9 @@ final class Connection implements Handler, SelectionContext {
         cancelConnectTimer();
         state = OPEN;
         count(ACTIVE);
+        target.connectSucceeded();
+        up.backend = target;
+        down.backend = target;
         up.src = client;
         up.dst = backend;
         down.src = backend;

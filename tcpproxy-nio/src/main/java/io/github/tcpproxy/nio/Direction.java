@@ -26,6 +26,8 @@ final class Direction {
     /** dst got our FIN (shutdownOutput): this direction is over. */
     boolean finished;
     long bytes;
+    /** The backend of the connection, for its byte counters. */
+    BackendState backend;
 
     Direction(Connection connection, boolean clientToBackend) {
         this.connection = connection;
@@ -99,12 +101,17 @@ final class Direction {
     }
 
     private void written(int n) {
+        if (n == 0) {
+            return;
+        }
         bytes += n;
         Reactor reactor = connection.reactor;
         if (clientToBackend) {
             reactor.bytesUp += n;
+            backend.bytesUp.add(n);
         } else {
             reactor.bytesDown += n;
+            backend.bytesDown.add(n);
         }
     }
 

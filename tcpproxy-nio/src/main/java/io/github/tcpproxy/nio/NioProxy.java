@@ -1,5 +1,7 @@
 package io.github.tcpproxy.nio;
 
+import io.github.tcpproxy.Backend;
+import io.github.tcpproxy.BackendStatus;
 import io.github.tcpproxy.ProxyStats;
 import io.github.tcpproxy.RunningProxy;
 import io.github.tcpproxy.TcpProxyException;
@@ -35,9 +37,13 @@ final class NioProxy implements RunningProxy {
 
     final ProxyConfig config;
     final long connectTimeoutNanos;
+    final long slowStartNanos;
     final Reactor[] reactors;
     private final Strategy strategy;
-    private final List<BackendView> backendViews;
+    /** Copy-on-write: a new list on every change, so strategies may cache by its identity. */
+    private volatile List<BackendView> backendViews;
+    private final Object backendsLock = new Object();
+    private int nextProbeReactor;
     private final InetSocketAddress localAddress;
     private final Acceptor acceptor;
     private final AtomicLong connectionIds = new AtomicLong();
@@ -50,10 +56,11 @@ final class NioProxy implements RunningProxy {
     private NioProxy(ProxyConfig config, ServerSocketChannel server) throws IOException {
         this.config = config;
         this.connectTimeoutNanos = config.connectTimeout().toNanos();
+        this.slowStartNanos = config.slowStart().toNanos();
         this.strategy = config.strategy();
         List<BackendView> views = new ArrayList<>();
         for (int i = 0; i < config.backends().size(); i++) {
-            views.add(new BackendState(config.backends().get(i), i));
+            views.add(new BackendState(this, config.backends().get(i), i));
         }
         this.backendViews = List.copyOf(views);
         this.localAddress = (InetSocketAddress) server.getLocalAddress();
@@ -97,6 +104,9 @@ final class NioProxy implements RunningProxy {
         for (Reactor r : proxy.reactors) {
             r.start();
         }
+        for (BackendView b : proxy.backendViews) {
+            proxy.startHealthChecks((BackendState) b);
+        }
         log.info("listening on {}, {} backend(s), {} reactor thread(s)", Addresses.format(proxy.localAddress),
                 config.backends().size(), config.reactorThreads());
         return proxy;
@@ -122,7 +132,7 @@ final class NioProxy implements RunningProxy {
         if (chosen == null) {
             return null;
         }
-        if (chosen instanceof BackendState state && backendViews.contains(state)) {
+        if (chosen instanceof BackendState state && state.proxy() == this && !state.isRemoved()) {
             return state;
         }
         log.warn("strategy {} returned {}, which is not one of this proxy's backends; closing the client",
@@ -173,6 +183,116 @@ final class NioProxy implements RunningProxy {
             noBackend += r.noBackend;
         }
         return new ProxyStats(Math.max(0, accepted - closed), accepted, up, down, buffered, failures, noBackend);
+    }
+
+    // ---- backends at run time ----
+
+    private void startHealthChecks(BackendState backend) {
+        if (config.healthCheck() == null) {
+            return;
+        }
+        Reactor reactor = reactors[nextProbeReactor++ % reactors.length];
+        reactor.execute(() -> new HealthProbe(reactor, backend, config.healthCheck()).start());
+    }
+
+    private BackendState find(InetSocketAddress address) {
+        for (BackendView b : backendViews) {
+            if (b.address().equals(address)) {
+                return (BackendState) b;
+            }
+        }
+        return null;
+    }
+
+    private BackendState require(InetSocketAddress address) {
+        if (address == null) {
+            throw new IllegalArgumentException("backend address must not be null");
+        }
+        BackendState state = find(address);
+        if (state == null) {
+            throw new IllegalArgumentException("no backend " + Addresses.format(address) + "; backends: "
+                    + backendViews);
+        }
+        return state;
+    }
+
+    /** Publishes a new list (callers hold backendsLock), renumbering the backends. */
+    private void publish(List<BackendView> views) {
+        for (int i = 0; i < views.size(); i++) {
+            ((BackendState) views.get(i)).index(i);
+        }
+        backendViews = List.copyOf(views);
+    }
+
+    @Override
+    public List<BackendStatus> backends() {
+        List<BackendView> views = backendViews;
+        List<BackendStatus> statuses = new ArrayList<>(views.size());
+        for (BackendView b : views) {
+            statuses.add(((BackendState) b).status());
+        }
+        return List.copyOf(statuses);
+    }
+
+    @Override
+    public void addBackend(Backend backend) {
+        if (backend == null) {
+            throw new IllegalArgumentException("backend must not be null");
+        }
+        if (closing.get()) {
+            throw new IllegalStateException("addBackend(" + backend.name() + "): the proxy is closed");
+        }
+        BackendState state;
+        synchronized (backendsLock) {
+            if (find(backend.address()) != null) {
+                throw new IllegalArgumentException("backend " + backend.name() + " exists already");
+            }
+            List<BackendView> views = new ArrayList<>(backendViews);
+            state = new BackendState(this, backend, views.size());
+            views.add(state);
+            publish(views);
+        }
+        log.info("backend {} added", backend);
+        startHealthChecks(state);
+    }
+
+    @Override
+    public boolean removeBackend(InetSocketAddress address) {
+        if (address == null) {
+            throw new IllegalArgumentException("backend address must not be null");
+        }
+        synchronized (backendsLock) {
+            BackendState state = find(address);
+            if (state == null) {
+                return false;
+            }
+            state.markRemoved();
+            List<BackendView> views = new ArrayList<>(backendViews);
+            views.remove(state);
+            publish(views);
+        }
+        log.info("backend {} removed", Addresses.format(address));
+        return true;
+    }
+
+    @Override
+    public void updateBackend(Backend backend) {
+        if (backend == null) {
+            throw new IllegalArgumentException("backend must not be null");
+        }
+        synchronized (backendsLock) {
+            require(backend.address()).update(backend);
+            publish(new ArrayList<>(backendViews));
+        }
+        log.info("backend {} updated", backend);
+    }
+
+    @Override
+    public void setWeight(InetSocketAddress address, int weight) {
+        synchronized (backendsLock) {
+            BackendState state = require(address);
+            updateBackend(state.backend().withWeight(weight));
+        }
     }
 
     @Override
