@@ -19,5 +19,19 @@ module io.github.tcpproxy {
 
     provides io.github.tcpproxy.spi.StrategyProvider with
             io.github.tcpproxy.strategy.RoundRobinStrategy.Provider,
-            io.github.tcpproxy.strategy.RandomStrategy.Provider;
+            io.github.tcpproxy.strategy.WeightedRoundRobinStrategy.Provider,
+            io.github.tcpproxy.strategy.LeastConnectionsStrategy.Provider,
+            io.github.tcpproxy.strategy.WeightedLeastConnectionsStrategy.Provider,
+            io.github.tcpproxy.strategy.ShortestExpectedDelayStrategy.Provider,
+            io.github.tcpproxy.strategy.NeverQueueStrategy.Provider,
+            io.github.tcpproxy.strategy.LocalityLeastConnectionsStrategy.Provider,
+            io.github.tcpproxy.strategy.LocalityLeastConnectionsReplicatedStrategy.Provider,
+            io.github.tcpproxy.strategy.DestinationHashStrategy.Provider,
+            io.github.tcpproxy.strategy.SourceHashStrategy.Provider,
+            io.github.tcpproxy.strategy.MaglevStrategy.Provider,
+            io.github.tcpproxy.strategy.WeightedFailoverStrategy.Provider,
+            io.github.tcpproxy.strategy.WeightedOverflowStrategy.Provider,
+            io.github.tcpproxy.strategy.WeightedRandomTwoStrategy.Provider,
+            io.github.tcpproxy.strategy.RandomStrategy.Provider,
+            io.github.tcpproxy.strategy.PowerOfTwoChoicesStrategy.Provider;
 }

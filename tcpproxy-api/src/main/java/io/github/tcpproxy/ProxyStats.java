@@ -13,6 +13,8 @@ package io.github.tcpproxy;
  *     connections; bounded by 2 x buffer size per connection
  * @param connectFailures backend connection attempts that failed or timed out
  * @param noBackendClosures clients closed because no backend could be reached
+ * @param acceptFailures times {@code accept} failed (typically out of file descriptors); after
+ *     each the proxy stops accepting for 100 ms rather than spinning
  */
 public record ProxyStats(
         long activeConnections,
@@ -21,5 +23,6 @@ public record ProxyStats(
         long bytesBackendToClient,
         long bufferedBytes,
         long connectFailures,
-        long noBackendClosures) {
+        long noBackendClosures,
+        long acceptFailures) {
 }

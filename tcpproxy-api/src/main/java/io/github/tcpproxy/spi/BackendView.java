@@ -21,7 +21,11 @@ public interface BackendView {
     /** The position of this backend in {@link SelectionContext#backends()}, from 0. */
     int index();
 
-    /** The current weight; 0 means it takes no new connections. */
+    /**
+     * The weight to schedule with now; 0 means it takes no new connections. It is
+     * {@code backend().weight()}, the configured weight, except while slow start ramps a backend
+     * that just came up, when it is lower.
+     */
     int weight();
 
     /** Connections with both legs open (IPVS's active connections). */

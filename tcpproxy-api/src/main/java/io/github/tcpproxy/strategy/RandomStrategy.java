@@ -38,9 +38,11 @@ public final class RandomStrategy implements Strategy {
     @Override
     public BackendView select(SelectionContext context) {
         List<BackendView> backends = context.backends();
+        int n = backends.size();
         int eligible = 0;
-        for (BackendView b : backends) {
-            if (context.isEligible(b)) {
+        // Indexed loops: an iterator per call is garbage on every new connection.
+        for (int i = 0; i < n; i++) {
+            if (context.isEligible(backends.get(i))) {
                 eligible++;
             }
         }
@@ -48,13 +50,15 @@ public final class RandomStrategy implements Strategy {
             return null;
         }
         int pick = nextInt(eligible);
-        for (BackendView b : backends) {
+        for (int i = 0; i < n; i++) {
+            BackendView b = backends.get(i);
             if (context.isEligible(b) && pick-- == 0) {
                 return b;
             }
         }
         // A backend became ineligible between the two passes: take the first one still eligible.
-        for (BackendView b : backends) {
+        for (int i = 0; i < n; i++) {
+            BackendView b = backends.get(i);
             if (context.isEligible(b)) {
                 return b;
             }
