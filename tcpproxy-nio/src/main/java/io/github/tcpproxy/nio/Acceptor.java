@@ -72,6 +72,7 @@ final class Acceptor implements Handler {
             return;
         }
         failuresSinceLog++;
+        reactor.acceptFailures++;
         long now = System.nanoTime();
         if (now - lastFailureLog >= TimeUnit.SECONDS.toNanos(1)) {
             log.warn("accept on {} failed ({} time(s) in the last second): {}; pausing accepts for {} ms",

@@ -82,6 +82,19 @@ final class NioProxy implements RunningProxy {
         acceptor.register();
     }
 
+    static {
+        // Closing a socket channel initializes the JDK's FileDispatcherImpl, whose static
+        // initializer needs a file descriptor of its own (JDK 17: a socketpair for the preClose
+        // trick). If the first close happens while descriptors are exhausted, that class fails to
+        // initialize for good and no channel can ever be closed again: every later close throws
+        // NoClassDefFoundError and the descriptors leak. Close one channel now, while we can.
+        try {
+            SocketChannel.open().close();
+        } catch (IOException e) {
+            log.debug("could not open a socket channel at start-up", e);
+        }
+    }
+
     static NioProxy start(ProxyConfig config) {
         InetSocketAddress listen = config.listenAddress();
         ServerSocketChannel server = null;
@@ -173,6 +186,7 @@ final class NioProxy implements RunningProxy {
         long buffered = 0;
         long failures = 0;
         long noBackend = 0;
+        long acceptFailures = 0;
         for (Reactor r : reactors) {
             accepted += r.accepted;
             closed += r.closed;
@@ -181,8 +195,10 @@ final class NioProxy implements RunningProxy {
             buffered += r.buffered;
             failures += r.connectFailures;
             noBackend += r.noBackend;
+            acceptFailures += r.acceptFailures;
         }
-        return new ProxyStats(Math.max(0, accepted - closed), accepted, up, down, buffered, failures, noBackend);
+        return new ProxyStats(Math.max(0, accepted - closed), accepted, up, down, buffered, failures, noBackend,
+                acceptFailures);
     }
 
     // ---- backends at run time ----

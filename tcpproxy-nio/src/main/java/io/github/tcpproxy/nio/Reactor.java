@@ -49,6 +49,7 @@ final class Reactor implements Runnable {
     volatile long buffered;
     volatile long connectFailures;
     volatile long noBackend;
+    volatile long acceptFailures;
 
     Reactor(NioProxy proxy, int index, String threadName) throws IOException {
         this.proxy = proxy;

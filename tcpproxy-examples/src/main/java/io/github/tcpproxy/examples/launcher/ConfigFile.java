@@ -1,6 +1,7 @@
 package io.github.tcpproxy.examples.launcher;
 
 import io.github.tcpproxy.Backend;
+import io.github.tcpproxy.HealthCheck;
 import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
 import java.nio.file.AccessDeniedException;
@@ -12,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
@@ -30,6 +32,14 @@ import org.yaml.snakeyaml.error.YAMLException;
  * drain-timeout: 10s
  * threads: 2
  * buffer-size: 65536
+ * health-check:            # or: true (every 2s, timeout 2s, rise 2, fall 3), false
+ *   interval: 1s
+ *   timeout: 500ms
+ *   rise: 2
+ *   fall: 3
+ * max-fails: 3             # passive health: down after 3 connect failures in a row...
+ * fail-timeout: 10s        # ...for 10 s, then tried again
+ * slow-start: 30s
  * backends:
  *   - 127.0.0.1:8080,weight=2
  *   - address: 127.0.0.1:8081
@@ -37,14 +47,16 @@ import org.yaml.snakeyaml.error.YAMLException;
  *     max-conns: 100
  * }</pre>
  *
- * <p>Every key is optional. An unknown key is an error naming it, so that a typo does not
+ * <p>Every key is optional. On a reload (SIGHUP, see {@link BackendReload}) only the backends
+ * are applied to the running proxy. An unknown key is an error naming it, so that a typo does not
  * silently fall back to a default. The YAML is read with {@link SafeConstructor}: plain maps,
  * lists and scalars only, never an object of a class the file names.
  */
 final class ConfigFile {
     /** The top-level keys, in the order the error message lists them. */
     static final List<String> KEYS = List.of("listen", "backends", "strategy", "connect-timeout",
-            "connect-attempts", "drain-timeout", "threads", "buffer-size");
+            "connect-attempts", "drain-timeout", "threads", "buffer-size", "health-check", "max-fails",
+            "fail-timeout", "slow-start");
     /** The keys of a backend written as a map. */
     static final List<String> BACKEND_KEYS = List.of("address", "weight", "max-conns");
 
@@ -108,6 +120,10 @@ final class ConfigFile {
         Duration drainTimeout = null;
         Integer threads = null;
         Integer bufferSize = null;
+        Optional<HealthCheck> healthCheck = null;
+        Integer maxFails = null;
+        Duration failTimeout = null;
+        Duration slowStart = null;
         for (Map.Entry<?, ?> entry : map.entrySet()) {
             String key = String.valueOf(entry.getKey());
             Object value = entry.getValue();
@@ -121,12 +137,16 @@ final class ConfigFile {
                 case "drain-timeout" -> drainTimeout = duration(where, value);
                 case "threads" -> threads = integer(where, value);
                 case "buffer-size" -> bufferSize = integer(where, value);
+                case "health-check" -> healthCheck = healthCheck(where, value);
+                case "max-fails" -> maxFails = integer(where, value);
+                case "fail-timeout" -> failTimeout = duration(where, value);
+                case "slow-start" -> slowStart = duration(where, value);
                 default -> throw new IllegalArgumentException(source + ": unknown key '" + key
                         + "'; known: " + String.join(", ", KEYS));
             }
         }
         return new Settings(listen, backends, strategy, connectTimeout, connectAttempts, drainTimeout,
-                threads, bufferSize);
+                threads, bufferSize, healthCheck, maxFails, failTimeout, slowStart);
     }
 
     private static Yaml yaml() {
@@ -186,6 +206,20 @@ final class ConfigFile {
             backend = backend.withMaxConnections(integer(where + ": max-conns", fields.get("max-conns")));
         }
         return backend;
+    }
+
+    private static Optional<HealthCheck> healthCheck(String where, Object value) {
+        if (value instanceof Boolean on) {
+            return on ? Optional.of(HealthCheck.tcp()) : Optional.empty();
+        }
+        if (value instanceof Map<?, ?> fields) {
+            return Optional.of(HealthChecks.fromMap(where, fields));
+        }
+        if (value instanceof String text) {
+            return HealthChecks.parse(where, text);
+        }
+        throw new IllegalArgumentException(where + ": expected true, false or a map with keys "
+                + String.join(", ", HealthChecks.KEYS) + ", found " + describeValue(value));
     }
 
     private static String text(String where, Object value, String expected) {

@@ -27,6 +27,8 @@ import picocli.CommandLine.ParameterException;
  * <p>Bad input is reported as one line on standard error, {@code tcpproxy: <what is wrong>}, and
  * exit status 2; a failure at run time (the listen address in use) exits with 1. A running proxy
  * stops on SIGTERM or Ctrl-C: open connections get the drain time to finish, then the process ends.
+ * Started with {@code --config}, it re-reads the file on SIGHUP and applies the backends it lists
+ * to the running proxy ({@link BackendReload}).
  *
  * <p>This class holds no logger on purpose: slf4j-simple reads its settings when the first
  * logger is created, and {@code --verbose} must be applied before that happens.
@@ -83,11 +85,26 @@ public final class Launcher {
             out.flush();
         }, "tcpproxy-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
+        AutoCloseable hangup = null;
+        if (result.reload() != null) {
+            hangup = Hangup.onHangup(result.reload()::reload);
+            if (hangup != null) {
+                out.println("Reload the backends from the config file with: kill -HUP " + ProcessHandle.current().pid());
+                out.flush();
+            }
+        }
         try {
             session.awaitClosed();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             session.close();
+        }
+        if (hangup != null) {
+            try {
+                hangup.close();
+            } catch (Exception e) {
+                // The JVM is about to exit anyway: a SIGHUP now would only find a closed proxy.
+            }
         }
         try {
             Runtime.getRuntime().removeShutdownHook(hook);
@@ -104,10 +121,12 @@ public final class Launcher {
      * @param exitCode the exit status if {@code session} is null
      * @param session the running proxy (and demo backends), or null
      * @param drainTimeout how long closing the session lets connections finish
+     * @param reload what SIGHUP runs: re-reads the config file's backends; null without
+     *     {@code --config} (and in demo mode, whose backends are its own)
      */
-    record Result(int exitCode, Session session, Duration drainTimeout) {
+    record Result(int exitCode, Session session, Duration drainTimeout, BackendReload reload) {
         static Result exit(int code) {
-            return new Result(code, null, null);
+            return new Result(code, null, null, null);
         }
     }
 
@@ -142,11 +161,14 @@ public final class Launcher {
             return Result.exit(EXIT_OK);
         }
         try {
+            Settings flags = command.toSettings();
             Settings settings = command.config == null
-                    ? command.toSettings()
-                    : ConfigFile.read(command.config).overriddenBy(command.toSettings());
+                    ? flags
+                    : ConfigFile.read(command.config).overriddenBy(flags);
             Session session = command.demo ? startDemo(settings, out) : startProxy(settings, out);
-            return new Result(EXIT_OK, session, settings.drainTimeoutOrDefault());
+            BackendReload reload = command.config == null || command.demo ? null
+                    : new BackendReload(session.proxy(), command.config, flags, settings, out, err);
+            return new Result(EXIT_OK, session, settings.drainTimeoutOrDefault(), reload);
         } catch (IllegalArgumentException | IllegalStateException e) {
             // The builder's and the config reader's messages name the bad value: pass them on.
             return fail(err, EXIT_USAGE, e.getMessage());

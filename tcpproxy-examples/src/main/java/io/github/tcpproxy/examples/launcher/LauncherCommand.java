@@ -1,11 +1,13 @@
 package io.github.tcpproxy.examples.launcher;
 
 import io.github.tcpproxy.Backend;
+import io.github.tcpproxy.HealthCheck;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.Properties;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IVersionProvider;
@@ -30,7 +32,8 @@ import picocli.CommandLine.TypeConversionException;
             "Examples:",
             "  tcpproxy --listen 127.0.0.1:9090 --backend 127.0.0.1:8080 \\",
             "           --backend 127.0.0.1:8081,weight=2 --strategy round-robin",
-            "  tcpproxy --config proxy.yaml",
+            "  tcpproxy --config proxy.yaml     (kill -HUP <pid> re-reads its backends)",
+            "  tcpproxy -l 127.0.0.1:9090 -b 10.0.0.1:80 -b 10.0.0.2:80 --health-check interval=1s",
             "  tcpproxy --demo        (starts its own echo backends; try: nc 127.0.0.1 9090)",
             ""
         },
@@ -38,6 +41,8 @@ import picocli.CommandLine.TypeConversionException;
             "",
             "Durations: 500ms, 2s, 1m, 1h, 0, or ISO-8601 such as PT2S.",
             "Flags override the config file's values; --backend flags replace its backends list.",
+            "With --config, SIGHUP re-reads the file and applies its backends to the running proxy"
+                    + " (added, removed, re-weighted; open connections finish); other changes need a restart.",
             "Exit status: 0 stopped normally, 1 runtime failure (e.g. listen address in use),"
                     + " 2 usage or config error."
         })
@@ -76,9 +81,32 @@ final class LauncherCommand {
             description = "Relay buffer size, 1024-16777216. Default: 65536.")
     Integer bufferSize;
 
+    @Option(names = "--health-check", paramLabel = "KEY=VAL[,...]", arity = "0..1", fallbackValue = "on",
+            converter = HealthCheckConverter.class,
+            description = "Active health checks: a TCP connect to each backend every interval; fall failures"
+                    + " in a row mark it down, rise successes up. Keys (any subset): interval=2s, timeout=2s,"
+                    + " rise=2, fall=3 (the defaults, used for --health-check alone); 'off' turns checks off."
+                    + " Default: off.")
+    HealthCheckFlag healthCheck;
+
+    @Option(names = "--max-fails", paramLabel = "N",
+            description = "Passive health checks: N connect failures in a row mark a backend down for"
+                    + " --fail-timeout, then it is tried again. Default: 0 (off).")
+    Integer maxFails;
+
+    @Option(names = "--fail-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "How long a backend marked down by --max-fails stays down. Default: 10s.")
+    Duration failTimeout;
+
+    @Option(names = "--slow-start", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "A backend that comes up (added, or back from down) ramps up to its full weight"
+                    + " over this time; for the weighted strategies. Default: 0 (off).")
+    Duration slowStart;
+
     @Option(names = {"-c", "--config"}, paramLabel = "FILE",
-            description = "Read settings from a YAML file (keys: " + "listen, backends, strategy, connect-timeout,"
-                    + " connect-attempts, drain-timeout, threads, buffer-size).")
+            description = "Read settings from a YAML file (keys: listen, backends, strategy, connect-timeout,"
+                    + " connect-attempts, drain-timeout, threads, buffer-size, health-check, max-fails,"
+                    + " fail-timeout, slow-start). SIGHUP re-reads its backends.")
     Path config;
 
     @Option(names = "--demo",
@@ -95,7 +123,8 @@ final class LauncherCommand {
     /** The settings the flags give; null for each one not given. */
     Settings toSettings() {
         return new Settings(listen, backends, strategy, connectTimeout, connectAttempts, drainTimeout,
-                threads, bufferSize);
+                threads, bufferSize, healthCheck == null ? null : Optional.ofNullable(healthCheck.check()), maxFails,
+                failTimeout, slowStart);
     }
 
     /** Turns {@code --backend} text into a {@link Backend}, with its own message on failure. */
@@ -116,6 +145,26 @@ final class LauncherCommand {
         public Duration convert(String value) {
             try {
                 return Durations.parse(null, value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    /**
+     * What {@code --health-check} gave: checks, or a null check for {@code off}. Not an
+     * {@link Optional} field, because picocli sets those to empty when the option is absent, and
+     * "absent" must stay null so that a config file's value is kept.
+     */
+    record HealthCheckFlag(HealthCheck check) {
+    }
+
+    /** Turns {@code --health-check} text into a {@link HealthCheckFlag}; see {@link HealthChecks}. */
+    static final class HealthCheckConverter implements ITypeConverter<HealthCheckFlag> {
+        @Override
+        public HealthCheckFlag convert(String value) {
+            try {
+                return new HealthCheckFlag(HealthChecks.parse(null, value).orElse(null));
             } catch (IllegalArgumentException e) {
                 throw new TypeConversionException(e.getMessage());
             }

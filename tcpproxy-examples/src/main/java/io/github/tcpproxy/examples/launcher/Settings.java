@@ -1,9 +1,13 @@
 package io.github.tcpproxy.examples.launcher;
 
 import io.github.tcpproxy.Backend;
+import io.github.tcpproxy.HealthCheck;
 import io.github.tcpproxy.TcpProxy;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
 
 /**
  * What the launcher was asked to run, from a config file, from flags, or both merged. A value is
@@ -18,6 +22,12 @@ import java.util.List;
  * @param drainTimeout see {@link TcpProxy.Builder#drainTimeout}
  * @param threads see {@link TcpProxy.Builder#reactorThreads}
  * @param bufferSize see {@link TcpProxy.Builder#bufferSize}
+ * @param healthCheck active health checks ({@link TcpProxy.Builder#healthCheck}); empty when
+ *     turned off explicitly ({@code --health-check off}), null when not given
+ * @param maxFails passive health: see {@link TcpProxy.Builder#passiveHealth}
+ * @param failTimeout passive health: see {@link TcpProxy.Builder#passiveHealth}; needs
+ *     {@code maxFails}
+ * @param slowStart see {@link TcpProxy.Builder#slowStart}
  */
 record Settings(
         String listen,
@@ -27,14 +37,19 @@ record Settings(
         Integer connectAttempts,
         Duration drainTimeout,
         Integer threads,
-        Integer bufferSize) {
+        Integer bufferSize,
+        Optional<HealthCheck> healthCheck,
+        Integer maxFails,
+        Duration failTimeout,
+        Duration slowStart) {
 
     /** Where the launcher listens unless told otherwise: a fixed port, so that the printed hint works. */
     static final String DEFAULT_LISTEN = "127.0.0.1:9090";
     /** The strategy unless told otherwise; the builder's default too. */
     static final String DEFAULT_STRATEGY = "round-robin";
     /** Nothing given. */
-    static final Settings NONE = new Settings(null, null, null, null, null, null, null, null);
+    static final Settings NONE = new Settings(null, null, null, null, null, null, null, null, null, null, null,
+            null);
 
     Settings {
         backends = backends == null ? null : List.copyOf(backends);
@@ -54,7 +69,44 @@ record Settings(
                 pick(override.connectAttempts, connectAttempts),
                 pick(override.drainTimeout, drainTimeout),
                 pick(override.threads, threads),
-                pick(override.bufferSize, bufferSize));
+                pick(override.bufferSize, bufferSize),
+                pick(override.healthCheck, healthCheck),
+                pick(override.maxFails, maxFails),
+                pick(override.failTimeout, failTimeout),
+                pick(override.slowStart, slowStart));
+    }
+
+    /** These settings with {@code backends} in place of this one's. */
+    Settings withBackends(List<Backend> backends) {
+        return new Settings(listen, backends, strategy, connectTimeout, connectAttempts, drainTimeout, threads,
+                bufferSize, healthCheck, maxFails, failTimeout, slowStart);
+    }
+
+    /**
+     * The config file keys of the settings, backends aside, that differ between these settings
+     * and {@code other}, in {@link ConfigFile#KEYS} order: what a reload cannot apply to a
+     * running proxy. "Not given" differs from "given as the default".
+     */
+    List<String> changedKeysExceptBackends(Settings other) {
+        List<String> changed = new ArrayList<>();
+        addIfChanged(changed, "listen", listen, other.listen);
+        addIfChanged(changed, "strategy", strategy, other.strategy);
+        addIfChanged(changed, "connect-timeout", connectTimeout, other.connectTimeout);
+        addIfChanged(changed, "connect-attempts", connectAttempts, other.connectAttempts);
+        addIfChanged(changed, "drain-timeout", drainTimeout, other.drainTimeout);
+        addIfChanged(changed, "threads", threads, other.threads);
+        addIfChanged(changed, "buffer-size", bufferSize, other.bufferSize);
+        addIfChanged(changed, "health-check", healthCheck, other.healthCheck);
+        addIfChanged(changed, "max-fails", maxFails, other.maxFails);
+        addIfChanged(changed, "fail-timeout", failTimeout, other.failTimeout);
+        addIfChanged(changed, "slow-start", slowStart, other.slowStart);
+        return changed;
+    }
+
+    private static void addIfChanged(List<String> changed, String key, Object a, Object b) {
+        if (!Objects.equals(a, b)) {
+            changed.add(key);
+        }
     }
 
     /** The listen address to use: the one given or {@link #DEFAULT_LISTEN}. */
@@ -102,6 +154,20 @@ record Settings(
         }
         if (bufferSize != null) {
             b.bufferSize(bufferSize);
+        }
+        if (healthCheck != null) {
+            healthCheck.ifPresent(b::healthCheck);
+        }
+        if (maxFails != null) {
+            b.passiveHealth(maxFails, failTimeout != null ? failTimeout : TcpProxy.Builder.DEFAULT_FAIL_TIMEOUT);
+        } else if (failTimeout != null) {
+            // Silently ignoring it would leave someone believing passive checks are on.
+            throw new IllegalArgumentException("fail timeout " + Durations.format(failTimeout)
+                    + " is given without max fails: passive health checks are off unless max-fails"
+                    + " (--max-fails N) is 1 or more");
+        }
+        if (slowStart != null) {
+            b.slowStart(slowStart);
         }
         return b;
     }

@@ -4,10 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.tcpproxy.Backend;
+import io.github.tcpproxy.HealthCheck;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,6 +29,14 @@ class ConfigFileTest {
             drain-timeout: PT1S
             threads: 2
             buffer-size: 65536
+            health-check:
+              interval: 1s
+              timeout: 500ms
+              rise: 3
+              fall: 4
+            max-fails: 2
+            fail-timeout: 30s
+            slow-start: 1m
             backends:
               - 127.0.0.1:8080,weight=2
               - address: 127.0.0.1:8081
@@ -45,6 +56,10 @@ class ConfigFileTest {
         assertThat(s.drainTimeout()).isEqualTo(Duration.ofSeconds(1));
         assertThat(s.threads()).isEqualTo(2);
         assertThat(s.bufferSize()).isEqualTo(65536);
+        assertThat(s.healthCheck()).contains(new HealthCheck(Duration.ofSeconds(1), Duration.ofMillis(500), 3, 4));
+        assertThat(s.maxFails()).isEqualTo(2);
+        assertThat(s.failTimeout()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(s.slowStart()).isEqualTo(Duration.ofMinutes(1));
         assertThat(s.backends()).containsExactly(
                 Backend.of("127.0.0.1", 8080).withWeight(2),
                 Backend.of("127.0.0.1", 8081).withWeight(3).withMaxConnections(100),
@@ -56,7 +71,7 @@ class ConfigFileTest {
         assertThat(ConfigFile.parse("", "empty.yaml")).isEqualTo(Settings.NONE);
         assertThat(ConfigFile.parse("# nothing here\n", "empty.yaml")).isEqualTo(Settings.NONE);
         assertThat(ConfigFile.parse("threads: 1\n", "t.yaml"))
-                .isEqualTo(new Settings(null, null, null, null, null, null, 1, null));
+                .isEqualTo(new Settings(null, null, null, null, null, null, 1, null, null, null, null, null));
     }
 
     @Test
@@ -83,6 +98,106 @@ class ConfigFileTest {
         assertThat(merged.connectAttempts()).isEqualTo(4);
         assertThat(merged.drainTimeout()).isEqualTo(Duration.ofSeconds(1));
         assertThat(merged.bufferSize()).isEqualTo(65536);
+        assertThat(merged.healthCheck()).isEqualTo(file.healthCheck());
+        assertThat(merged.maxFails()).isEqualTo(2);
+        assertThat(merged.failTimeout()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(merged.slowStart()).isEqualTo(Duration.ofMinutes(1));
+    }
+
+    @Test
+    void healthAndSlowStartFlagsOverrideTheFile() {
+        Settings file = ConfigFile.parse(FULL, "proxy.yaml");
+
+        Settings merged = file.overriddenBy(parseFlags("--health-check", "fall=5", "--max-fails", "7",
+                "--fail-timeout", "3s", "--slow-start", "0").toSettings());
+
+        assertThat(merged.healthCheck()).contains(HealthCheck.tcp().withFall(5));
+        assertThat(merged.maxFails()).isEqualTo(7);
+        assertThat(merged.failTimeout()).isEqualTo(Duration.ofSeconds(3));
+        assertThat(merged.slowStart()).isEqualTo(Duration.ZERO);
+        // "off" is a value of its own: it overrides the file's checks instead of keeping them.
+        assertThat(file.overriddenBy(parseFlags("--health-check", "off").toSettings()).healthCheck()).isEmpty();
+        assertThat(file.overriddenBy(parseFlags("--threads", "1").toSettings()).healthCheck())
+                .isEqualTo(file.healthCheck());
+    }
+
+    @Test
+    void healthCheckFlagAloneMeansTheDefaultsAndTakesAnySubsetOfKeys() {
+        assertThat(parseFlags("--health-check").toSettings().healthCheck()).contains(HealthCheck.tcp());
+        assertThat(parseFlags("--health-check", "--threads", "1").toSettings().healthCheck())
+                .contains(HealthCheck.tcp());
+        assertThat(parseFlags("--health-check=interval=250ms,rise=1").toSettings().healthCheck())
+                .contains(HealthCheck.tcp().withInterval(Duration.ofMillis(250)).withRise(1));
+        assertThat(parseFlags("--health-check", "interval=1s,timeout=2s,rise=3,fall=4").toSettings().healthCheck())
+                .contains(new HealthCheck(Duration.ofSeconds(1), Duration.ofSeconds(2), 3, 4));
+        assertThat(parseFlags().toSettings().healthCheck()).as("not given").isNull();
+    }
+
+    @Test
+    void healthCheckInTheFileIsTrueFalseAMapOrTheFlagText() {
+        assertThat(ConfigFile.parse("health-check: true\n", "p.yaml").healthCheck()).contains(HealthCheck.tcp());
+        assertThat(ConfigFile.parse("health-check: false\n", "p.yaml").healthCheck()).isEqualTo(Optional.empty());
+        assertThat(ConfigFile.parse("health-check: {fall: 1}\n", "p.yaml").healthCheck())
+                .contains(HealthCheck.tcp().withFall(1));
+        assertThat(ConfigFile.parse("health-check: interval=3s,timeout=1s\n", "p.yaml").healthCheck())
+                .contains(HealthCheck.tcp().withInterval(Duration.ofSeconds(3)).withTimeout(Duration.ofSeconds(1)));
+    }
+
+    @Test
+    void badHealthCheckValuesNameTheKey() {
+        assertThatThrownBy(() -> ConfigFile.parse("health-check: {rise: 0}\n", "p.yaml"))
+                .hasMessage("p.yaml: health-check: health check rise 0 must be 1 or more");
+        assertThatThrownBy(() -> ConfigFile.parse("health-check: {interval: soon}\n", "p.yaml"))
+                .hasMessageStartingWith("p.yaml: health-check: interval 'soon' is not a duration");
+        assertThatThrownBy(() -> ConfigFile.parse("health-check: {interval: 0}\n", "p.yaml"))
+                .hasMessage("p.yaml: health-check: health check interval PT0S must be positive");
+        assertThatThrownBy(() -> ConfigFile.parse("health-check: {every: 1s}\n", "p.yaml"))
+                .hasMessage("p.yaml: health-check: unknown key 'every'; known: interval, timeout, rise, fall");
+        assertThatThrownBy(() -> ConfigFile.parse("health-check: {fall: [1]}\n", "p.yaml"))
+                .hasMessage("p.yaml: health-check: fall: expected a whole number, found '[1]'");
+        assertThatThrownBy(() -> ConfigFile.parse("health-check: 5\n", "p.yaml"))
+                .hasMessageStartingWith("p.yaml: health-check: expected true, false or a map with keys interval,"
+                        + " timeout, rise, fall, found '5'");
+        assertThatThrownBy(() -> ConfigFile.parse("health-check: fall\n", "p.yaml"))
+                .hasMessageStartingWith("p.yaml: health-check: 'fall' in 'fall' is not of the form key=value");
+        assertThatThrownBy(() -> ConfigFile.parse("max-fails: some\n", "p.yaml"))
+                .hasMessage("p.yaml: max-fails: expected a whole number up to 2147483647, found 'some'");
+        assertThatThrownBy(() -> ConfigFile.parse("slow-start: 30\n", "p.yaml"))
+                .hasMessageContaining("p.yaml: slow-start '30' is not a duration (it has no unit)");
+    }
+
+    @Test
+    void theBuilderChecksTheHealthValues() {
+        assertThatThrownBy(() -> ConfigFile.parse("max-fails: -1\n", "p.yaml").newBuilder())
+                .hasMessage("max fails -1 must be 0 (off) or more");
+        assertThatThrownBy(() -> ConfigFile.parse("max-fails: 1\nfail-timeout: 0\n", "p.yaml").newBuilder())
+                .hasMessage("fail timeout PT0S must be positive");
+        assertThatThrownBy(() -> ConfigFile.parse("fail-timeout: 5s\n", "p.yaml").newBuilder())
+                .hasMessageStartingWith("fail timeout 5s is given without max fails");
+        // max-fails alone takes the builder's default fail timeout; 0 turns passive checks off.
+        ConfigFile.parse("max-fails: 3\n", "p.yaml").newBuilder();
+        ConfigFile.parse("max-fails: 0\nfail-timeout: 5s\n", "p.yaml").newBuilder();
+    }
+
+    @Test
+    void maxConnsOfABackendComesFromTheFlagAndBothFileForms() {
+        assertThat(parseFlags("--backend", "127.0.0.1:9001,max-conns=7,weight=2").toSettings().backends())
+                .containsExactly(Backend.of("127.0.0.1", 9001).withWeight(2).withMaxConnections(7));
+        assertThat(ConfigFile.parse("backends: ['127.0.0.1:9001,max-conns=7']\n", "p.yaml").backends())
+                .containsExactly(Backend.of("127.0.0.1", 9001).withMaxConnections(7));
+        assertThat(ConfigFile.parse(FULL, "p.yaml").backends().get(1).maxConnections()).isEqualTo(100);
+    }
+
+    @Test
+    void changedKeysNameEverySettingButTheBackends() {
+        Settings file = ConfigFile.parse(FULL, "proxy.yaml");
+
+        assertThat(file.changedKeysExceptBackends(file.withBackends(List.of()))).isEmpty();
+        assertThat(file.changedKeysExceptBackends(Settings.NONE)).containsExactlyElementsOf(
+                ConfigFile.KEYS.stream().filter(k -> !k.equals("backends")).toList());
+        assertThat(file.changedKeysExceptBackends(file.overriddenBy(
+                parseFlags("--strategy", "rr", "--slow-start", "2s").toSettings())))
+                .containsExactly("strategy", "slow-start");
     }
 
     @Test
@@ -109,7 +224,8 @@ class ConfigFileTest {
         assertThatThrownBy(() -> ConfigFile.parse("listen: 127.0.0.1:1\nbakends: []\n", "proxy.yaml"))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("proxy.yaml: unknown key 'bakends'; known: listen, backends, strategy,"
-                        + " connect-timeout, connect-attempts, drain-timeout, threads, buffer-size");
+                        + " connect-timeout, connect-attempts, drain-timeout, threads, buffer-size, health-check,"
+                        + " max-fails, fail-timeout, slow-start");
     }
 
     @Test

@@ -3,6 +3,9 @@ package io.github.tcpproxy.examples.launcher;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.github.tcpproxy.BackendStatus;
+import io.github.tcpproxy.testing.Await;
+import io.github.tcpproxy.testing.Sockets;
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -116,6 +119,46 @@ class LauncherServeTest {
             assertThat(out.toString(StandardCharsets.UTF_8))
                     .contains("listening on " + Launcher.format(session.localAddress()), backend);
             session.close();
+        }
+    }
+
+    @Test
+    void activeHealthCheckAndMaxConnsFlagsReachTheProxy() throws Exception {
+        try (EchoServer echo = EchoServer.start("backend-1", new InetSocketAddress("127.0.0.1", 0))) {
+            String dead = "127.0.0.1:" + Sockets.closedPort();
+            session = start("--listen", "127.0.0.1:0", "--drain-timeout", "1s",
+                    "--backend", Launcher.format(echo.localAddress()) + ",max-conns=2", "--backend", dead,
+                    "--health-check", "interval=100ms,timeout=1s,rise=1,fall=2");
+
+            // Marked down by the checks alone: no client has been sent anywhere.
+            Await.until("the dead backend marked down", Duration.ofSeconds(10),
+                    () -> !session.proxy().backends().get(1).up());
+            BackendStatus live = session.proxy().backends().get(0);
+            assertThat(live.up()).isTrue();
+            assertThat(live.backend().maxConnections()).isEqualTo(2);
+            assertThat(session.proxy().backends().get(1).totalConnections()).isZero();
+            assertThat(ask(session.localAddress(), "checked")).endsWith("] checked");
+        }
+    }
+
+    @Test
+    void passiveHealthFlagsMarkABackendDownAfterMaxFails() throws Exception {
+        try (EchoServer echo = EchoServer.start("backend-1", new InetSocketAddress("127.0.0.1", 0))) {
+            String dead = "127.0.0.1:" + Sockets.closedPort();
+            session = start("--listen", "127.0.0.1:0", "--drain-timeout", "1s", "--strategy", "round-robin",
+                    "--backend", dead, "--backend", Launcher.format(echo.localAddress()),
+                    "--max-fails", "1", "--fail-timeout", "1m", "--slow-start", "10s");
+
+            // The first client is sent to the dead backend first, then retried on the live one.
+            assertThat(ask(session.localAddress(), "retried")).endsWith("] retried");
+
+            BackendStatus down = session.proxy().backends().get(0);
+            assertThat(down.connectFailures()).isEqualTo(1);
+            assertThat(down.up()).as("down after --max-fails 1").isFalse();
+            for (int i = 0; i < 3; i++) {
+                assertThat(ask(session.localAddress(), "client " + i)).endsWith("] client " + i);
+            }
+            assertThat(session.proxy().backends().get(0).connectFailures()).as("not tried while down").isEqualTo(1);
         }
     }
 

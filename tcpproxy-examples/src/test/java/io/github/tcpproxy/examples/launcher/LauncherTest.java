@@ -35,7 +35,13 @@ class LauncherTest {
         assertThat(run.err).isEmpty();
         assertThat(run.out).contains("Usage: tcpproxy", "--listen", "--backend", "--strategy",
                 "--connect-timeout", "--connect-attempts", "--drain-timeout", "--threads",
-                "--buffer-size", "--config", "--demo", "--verbose", "--version", "--list-strategies");
+                "--buffer-size", "--config", "--demo", "--verbose", "--version", "--list-strategies",
+                "--health-check", "--max-fails", "--fail-timeout", "--slow-start", "SIGHUP");
+        // The --config help names every key the file takes.
+        String help = run.out.replaceAll("\\s+", " ");
+        for (String key : ConfigFile.KEYS) {
+            assertThat(help).as("help names config key %s", key).contains(" " + key);
+        }
     }
 
     @Test
@@ -117,6 +123,34 @@ class LauncherTest {
                         "--demo starts its own backends"),
                 bad(List.of("--demo", "--strategy", "nope", "--listen", "127.0.0.1:0"),
                         "unknown strategy 'nope'"),
+                bad(List.of("--backend", "127.0.0.1:8080,max-conns=-1"),
+                        "max-conns -1 is negative"),
+                bad(List.of("--backend", "127.0.0.1:8080,max-conns=lots"),
+                        "--backend", "max-conns 'lots' is not a whole number"),
+                bad(List.of("--health-check", "interval=0s", "--backend", UNUSED_BACKEND),
+                        "--health-check", "health check interval PT0S must be positive"),
+                bad(List.of("--health-check", "rise=0", "--backend", UNUSED_BACKEND),
+                        "--health-check", "health check rise 0 must be 1 or more"),
+                bad(List.of("--health-check", "fall=x", "--backend", UNUSED_BACKEND),
+                        "--health-check", "fall 'x' is not a whole number"),
+                bad(List.of("--health-check", "timeout=2", "--backend", UNUSED_BACKEND),
+                        "--health-check", "timeout '2' is not a duration (it has no unit)"),
+                bad(List.of("--health-check", "every=1s", "--backend", UNUSED_BACKEND),
+                        "--health-check", "unknown key 'every'; known: interval, timeout, rise, fall"),
+                bad(List.of("--health-check", "interval", "--backend", UNUSED_BACKEND),
+                        "--health-check", "'interval'", "key=value"),
+                bad(List.of("--max-fails", "-1", "--backend", UNUSED_BACKEND),
+                        "max fails -1 must be 0 (off) or more"),
+                bad(List.of("--max-fails", "some", "--backend", UNUSED_BACKEND),
+                        "--max-fails", "'some'"),
+                bad(List.of("--max-fails", "2", "--fail-timeout", "0", "--backend", UNUSED_BACKEND),
+                        "fail timeout PT0S must be positive"),
+                bad(List.of("--max-fails", "2", "--fail-timeout", "10", "--backend", UNUSED_BACKEND),
+                        "--fail-timeout", "'10' is not a duration (it has no unit)"),
+                bad(List.of("--fail-timeout", "5s", "--backend", UNUSED_BACKEND),
+                        "fail timeout 5s is given without max fails"),
+                bad(List.of("--slow-start", "soon", "--backend", UNUSED_BACKEND),
+                        "--slow-start", "'soon' is not a duration"),
                 bad(List.of("--config", "/nonexistent/tcpproxy.yaml"),
                         "tcpproxy: config file '/nonexistent/tcpproxy.yaml' does not exist"));
     }
@@ -156,6 +190,11 @@ class LauncherTest {
         run = Run.of("--config", badStrategy.toString());
         assertThat(run.status).isEqualTo(Launcher.EXIT_USAGE);
         run.assertOneErrorLine("tcpproxy: unknown strategy 'fastest'; known: ");
+
+        Path badCheck = write(dir, "bad-check.yaml", "backends: [127.0.0.1:8080]\nhealth-check: {fall: 0}\n");
+        run = Run.of("--config", badCheck.toString());
+        assertThat(run.status).isEqualTo(Launcher.EXIT_USAGE);
+        run.assertOneErrorLine(badCheck + ": health-check: health check fall 0 must be 1 or more");
 
         run = Run.of("--config", dir.toString());
         assertThat(run.status).isEqualTo(Launcher.EXIT_USAGE);

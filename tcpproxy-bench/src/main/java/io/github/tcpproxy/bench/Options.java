@@ -1,0 +1,156 @@
+package io.github.tcpproxy.bench;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/** The command line of {@link Bench}. */
+final class Options {
+    /** The workloads, in the order they run. */
+    static final List<String> WORKLOADS = List.of("stream", "rr", "rate", "idle");
+
+    /**
+     * JVM flags of the child JVM that runs tcpproxy: what we would ship in the launcher. Serial GC
+     * because the engine allocates next to nothing per byte and a small heap with the lowest
+     * footprint and no concurrent GC threads suits a 2-core box shared with other work.
+     */
+    static final List<String> DEFAULT_PROXY_JVM = List.of(
+            "-XX:+UseSerialGC", "-Xms64m", "-Xmx512m", "-XX:+ExitOnOutOfMemoryError");
+
+    static final String USAGE = """
+            usage: java -jar tcpproxy-bench.jar [options]
+                   java -jar tcpproxy-bench.jar jmh [JMH options] [benchmark regexp]
+
+              --quick               1 round of 1 s per figure, 2,000 idle connections
+              --rounds N            rounds; each figure is the median over them (default 3)
+              --only LIST           some of stream,rr,rate,idle (default: all; idle includes scale)
+              --duration-ms N       length of each stream, rr and rate measurement (default 2000)
+              --threads N           tcpproxy reactor threads = HAProxy nbthread (default: CPUs)
+              --idle-conns N        idle connections to hold (default: as many as the open-file
+                                    limit allows, at most 9,800)
+              --rate-clients N      concurrent clients of the rate workload (default 32)
+              --no-haproxy          do not measure HAProxy even if it is installed
+              --haproxy PATH        the haproxy binary (default: found on PATH or in /usr/sbin)
+              --proxy-jvm "FLAGS"   JVM flags of the tcpproxy child JVM
+                                    (default "-XX:+UseSerialGC -Xms64m -Xmx512m -XX:+ExitOnOutOfMemoryError")
+              --jfr                 after the rounds, record allocations in the tcpproxy JVM with JFR
+                                    during the stream and rr workloads and print a summary
+              --every-round         print each round's values under each figure
+              --keep                keep the temporary directory (configs, logs, recordings)
+              --help                this text
+            """;
+
+    boolean quick;
+    int rounds = 3;
+    Set<String> only = new LinkedHashSet<>(WORKLOADS);
+    long durationMillis = 2000;
+    int threads = Runtime.getRuntime().availableProcessors();
+    int idleConnections = -1;
+    int rateClients = 32;
+    boolean haproxy = true;
+    String haproxyPath;
+    List<String> proxyJvm = DEFAULT_PROXY_JVM;
+    boolean jfr;
+    boolean everyRound;
+    boolean keep;
+    boolean help;
+
+    /**
+     * Parses the arguments.
+     *
+     * @throws IllegalArgumentException naming the bad argument
+     */
+    static Options parse(String... args) {
+        Options o = new Options();
+        boolean roundsGiven = false;
+        boolean durationGiven = false;
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            switch (a) {
+                case "--quick" -> o.quick = true;
+                case "--rounds" -> {
+                    o.rounds = intArg(args, ++i, a, 1, 100);
+                    roundsGiven = true;
+                }
+                case "--only" -> {
+                    o.only = new LinkedHashSet<>();
+                    for (String w : value(args, ++i, a).split(",")) {
+                        String name = w.trim();
+                        if (!WORKLOADS.contains(name)) {
+                            throw new IllegalArgumentException("--only: unknown workload '" + name + "'; known: "
+                                    + String.join(",", WORKLOADS));
+                        }
+                        o.only.add(name);
+                    }
+                }
+                case "--duration-ms" -> {
+                    o.durationMillis = intArg(args, ++i, a, 200, 60_000);
+                    durationGiven = true;
+                }
+                case "--threads" -> o.threads = intArg(args, ++i, a, 1, 64);
+                case "--idle-conns" -> o.idleConnections = intArg(args, ++i, a, 1, 1_000_000);
+                case "--rate-clients" -> o.rateClients = intArg(args, ++i, a, 1, 250);
+                case "--no-haproxy" -> o.haproxy = false;
+                case "--haproxy" -> o.haproxyPath = value(args, ++i, a);
+                case "--proxy-jvm" -> o.proxyJvm = new ArrayList<>(Arrays.asList(value(args, ++i, a).trim().split("\\s+")));
+                case "--jfr" -> o.jfr = true;
+                case "--every-round" -> o.everyRound = true;
+                case "--keep" -> o.keep = true;
+                case "--help", "-h" -> o.help = true;
+                default -> throw new IllegalArgumentException("unknown option '" + a + "'");
+            }
+        }
+        if (o.quick) {
+            if (!roundsGiven) {
+                o.rounds = 1;
+            }
+            if (!durationGiven) {
+                o.durationMillis = 1000;
+            }
+            if (o.idleConnections < 0) {
+                o.idleConnections = 2000;
+            }
+        }
+        // Reorder --only to the fixed workload order.
+        Set<String> ordered = new LinkedHashSet<>();
+        for (String w : WORKLOADS) {
+            if (o.only.contains(w)) {
+                ordered.add(w);
+            }
+        }
+        o.only = ordered;
+        return o;
+    }
+
+    /**
+     * The default number of idle connections: each costs the bench two descriptors (client and
+     * backend socket) and the proxy two (its client and backend socket), so half the limit, less a
+     * margin for everything else, and at most 9,800.
+     */
+    static int defaultIdleConnections(int openFileLimit) {
+        return Math.max(100, Math.min(9_800, (openFileLimit - 400) / 2));
+    }
+
+    private static String value(String[] args, int i, String option) {
+        if (i >= args.length) {
+            throw new IllegalArgumentException(option + " needs a value");
+        }
+        return args[i];
+    }
+
+    private static int intArg(String[] args, int i, String option, int min, int max) {
+        String v = value(args, i, option);
+        int n;
+        try {
+            n = Integer.parseInt(v.replace("_", "").replace(",", ""));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(option + " '" + v + "' is not a whole number");
+        }
+        if (n < min || n > max) {
+            throw new IllegalArgumentException(option + " " + n + " is out of range " + min + "-" + max);
+        }
+        return n;
+    }
+}

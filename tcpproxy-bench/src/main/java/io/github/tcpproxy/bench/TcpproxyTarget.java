@@ -1,0 +1,109 @@
+package io.github.tcpproxy.bench;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * tcpproxy under test, in a child JVM started with {@link ProxyMain} and the JVM flags we would
+ * ship, so that the bench's clients and backends do not share its heap, GC or JIT threads.
+ */
+final class TcpproxyTarget extends Target {
+    private static final long ANSWER_MILLIS = 30_000;
+
+    private final ChildProcess child;
+    private final InetSocketAddress stream;
+    private final InetSocketAddress rate;
+    private final InetSocketAddress idle;
+
+    TcpproxyTarget(List<String> jvmOptions, int threads, Path workDir, InetSocketAddress streamBackend,
+            InetSocketAddress rateBackend, InetSocketAddress idleBackend) throws IOException {
+        super("tcpproxy");
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(jvmOptions);
+        command.add("-cp");
+        command.add(System.getProperty("java.class.path"));
+        command.add(ProxyMain.class.getName());
+        command.add("--threads");
+        command.add(Integer.toString(threads));
+        for (InetSocketAddress b : List.of(streamBackend, rateBackend, idleBackend)) {
+            command.add("--backend");
+            command.add(b.getAddress().getHostAddress() + ":" + b.getPort());
+        }
+        child = new ChildProcess("tcpproxy child JVM", command, workDir.resolve("tcpproxy-child.log"));
+        try {
+            String ready = child.readLine(30_000);
+            if (!ready.startsWith("READY ")) {
+                throw new IOException("tcpproxy child JVM said '" + ready + "' instead of READY" + child.errorTail());
+            }
+            String[] ports = ready.substring(6).trim().split(" ");
+            stream = new InetSocketAddress("127.0.0.1", Integer.parseInt(ports[0]));
+            rate = new InetSocketAddress("127.0.0.1", Integer.parseInt(ports[1]));
+            idle = new InetSocketAddress("127.0.0.1", Integer.parseInt(ports[2]));
+        } catch (IOException | RuntimeException e) {
+            child.close();
+            throw e;
+        }
+    }
+
+    @Override
+    InetSocketAddress streamAddress() {
+        return stream;
+    }
+
+    @Override
+    InetSocketAddress rateAddress() {
+        return rate;
+    }
+
+    @Override
+    InetSocketAddress idleAddress() {
+        return idle;
+    }
+
+    @Override
+    long pid() {
+        return child.pid();
+    }
+
+    @Override
+    long activeConnections() throws IOException {
+        return Long.parseLong(child.request("stats", "STATS", ANSWER_MILLIS).split(" ")[0]);
+    }
+
+    @Override
+    Heap heapAfterGc() throws IOException {
+        String[] f = child.request("gc", "HEAP", ANSWER_MILLIS).split(" ");
+        return new Heap(Long.parseLong(f[0]), Long.parseLong(f[1]), Long.parseLong(f[2]), Long.parseLong(f[3]),
+                Long.parseLong(f[4]));
+    }
+
+    @Override
+    long reactorAllocatedBytes() throws IOException {
+        return Long.parseLong(child.request("alloc", "ALLOC", ANSWER_MILLIS));
+    }
+
+    @Override
+    void startAllocationRecording() throws IOException {
+        child.request("jfr-start", "OK", ANSWER_MILLIS);
+    }
+
+    @Override
+    boolean stopAllocationRecording(Path file) throws IOException {
+        child.request("jfr-stop " + file.toAbsolutePath(), "OK", ANSWER_MILLIS);
+        return true;
+    }
+
+    /** The child's standard error so far (its log), for the report when something looks wrong. */
+    String logTail() {
+        return child.errorTail();
+    }
+
+    @Override
+    public void close() {
+        child.stop("quit");
+    }
+}

@@ -1,0 +1,33 @@
+package io.github.tcpproxy.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Test;
+
+class OptionsTest {
+
+    @Test
+    void quickShortensEverythingButWhatIsGiven() {
+        Options o = Options.parse("--quick", "--rounds", "2", "--only", "rate,stream");
+        assertThat(o.rounds).isEqualTo(2);
+        assertThat(o.durationMillis).isEqualTo(1000);
+        assertThat(o.idleConnections).isEqualTo(2000);
+        assertThat(o.only).containsExactly("stream", "rate"); // always in the fixed order
+    }
+
+    @Test
+    void rejectsUnknownWorkloadsAndOptionsByName() {
+        assertThatThrownBy(() -> Options.parse("--only", "stream,latency"))
+                .hasMessageContaining("'latency'").hasMessageContaining("stream,rr,rate,idle");
+        assertThatThrownBy(() -> Options.parse("--rounds", "0")).hasMessageContaining("--rounds 0 is out of range");
+        assertThatThrownBy(() -> Options.parse("--fast")).hasMessageContaining("'--fast'");
+    }
+
+    @Test
+    void idleConnectionsFitTwoDescriptorsEachUnderTheLimit() {
+        assertThat(Options.defaultIdleConnections(20_000)).isEqualTo(9_800);
+        assertThat(Options.defaultIdleConnections(4_096)).isEqualTo(1_848);
+        assertThat(Options.defaultIdleConnections(1_024)).isEqualTo(312);
+    }
+}
