@@ -29,8 +29,8 @@ final class BackendState implements BackendView {
     private volatile boolean passiveDown;
     private volatile long passiveDownUntil;
     private final AtomicInteger failuresInARow = new AtomicInteger();
-    /** When it last came up (or was added), for slow start. */
-    private volatile long upSince = System.nanoTime();
+    /** When it last came up (or was added at run time), for slow start. */
+    private volatile long upSince;
 
     // Active checks: touched by the one reactor that runs this backend's checks only.
     int checkSuccesses;
@@ -43,10 +43,15 @@ final class BackendState implements BackendView {
     final LongAdder bytesUp = new LongAdder();
     final LongAdder bytesDown = new LongAdder();
 
-    BackendState(NioProxy proxy, Backend backend, int index) {
+    /**
+     * @param rampUp whether slow start applies from now: true for a backend added to a running
+     *     proxy, false for the backends a proxy starts with (nothing to protect them from yet)
+     */
+    BackendState(NioProxy proxy, Backend backend, int index, boolean rampUp) {
         this.proxy = proxy;
         this.backend = backend;
         this.index = index;
+        this.upSince = rampUp ? System.nanoTime() : System.nanoTime() - proxy.slowStartNanos;
     }
 
     NioProxy proxy() {
@@ -87,7 +92,8 @@ final class BackendState implements BackendView {
         if (ramp > 0 && weight > 0) {
             long elapsed = System.nanoTime() - upSince;
             if (elapsed < ramp) {
-                return (int) Math.max(1, weight * elapsed / ramp);
+                // In double: weight x elapsed overflows a long for large weights and long ramps.
+                return (int) Math.max(1, (double) weight * elapsed / ramp);
             }
         }
         return weight;

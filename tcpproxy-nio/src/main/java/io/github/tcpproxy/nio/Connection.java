@@ -76,7 +76,9 @@ final class Connection implements Handler, SelectionContext {
             abort();
             return;
         }
-        log.debug("#{} accepted from {}", id, fmt(clientAddress));
+        if (log.isDebugEnabled()) { // the arguments box and allocate even when off
+            log.debug("#{} accepted from {}", id, fmt(clientAddress));
+        }
         connectNext();
     }
 
@@ -119,7 +121,9 @@ final class Connection implements Handler, SelectionContext {
         target = chosen;
         chosen.connections.incrementAndGet();
         count(INACTIVE);
-        log.debug("#{} backend {} chosen (attempt {})", id, chosen, attempts);
+        if (log.isDebugEnabled()) { // the arguments box and allocate even when off
+            log.debug("#{} backend {} chosen (attempt {})", id, chosen, attempts);
+        }
         InetSocketAddress address = chosen.address();
         try {
             backend = SocketChannel.open(address.getAddress() instanceof Inet4Address
@@ -205,7 +209,9 @@ final class Connection implements Handler, SelectionContext {
         up.dst = backend;
         down.src = backend;
         down.dst = client;
-        log.debug("#{} connected {} -> {}", id, fmt(clientAddress), target);
+        if (log.isDebugEnabled()) { // the arguments box and allocate even when off
+            log.debug("#{} connected {} -> {}", id, fmt(clientAddress), target);
+        }
         updateInterest();
     }
 

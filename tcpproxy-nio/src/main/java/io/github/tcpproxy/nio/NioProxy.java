@@ -60,7 +60,7 @@ final class NioProxy implements RunningProxy {
         this.strategy = config.strategy();
         List<BackendView> views = new ArrayList<>();
         for (int i = 0; i < config.backends().size(); i++) {
-            views.add(new BackendState(this, config.backends().get(i), i));
+            views.add(new BackendState(this, config.backends().get(i), i, false));
         }
         this.backendViews = List.copyOf(views);
         this.localAddress = (InetSocketAddress) server.getLocalAddress();
@@ -264,7 +264,7 @@ final class NioProxy implements RunningProxy {
                 throw new IllegalArgumentException("backend " + backend.name() + " exists already");
             }
             List<BackendView> views = new ArrayList<>(backendViews);
-            state = new BackendState(this, backend, views.size());
+            state = new BackendState(this, backend, views.size(), true);
             views.add(state);
             publish(views);
         }

@@ -11,7 +11,6 @@ import io.github.tcpproxy.testing.TestServer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -96,8 +95,6 @@ class SlowStartTest {
      * up while others carry the load (HAProxy: "the slowstart never applies when haproxy
      * starts"); ramping them all at once would only flatten the weights at start-up.
      */
-    @Disabled("engine: BackendState.upSince is set at construction, so the start-up backends ramp too"
-            + " (effective weights [1, 1] instead of [1, 10] for the whole ramp); enable once fixed")
     @Test
     void theBackendsAProxyStartsWithHaveTheirFullWeightAtOnce() throws Exception {
         try (EchoServer a = EchoServer.start();
