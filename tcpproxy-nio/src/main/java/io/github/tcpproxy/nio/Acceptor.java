@@ -10,9 +10,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Accepts clients on the listen socket, registered with the first reactor, and hands each one
- * to the reactors in turn. When {@code accept} fails (typically: out of file descriptors) it stops
- * listening for a moment instead of spinning on a socket that stays ready. Reactor thread only.
+ * Accepts clients on one listen socket registered with one reactor. With a single listen socket
+ * (the portable mode) the acceptor on the first reactor hands each client to the reactors in
+ * turn; with one {@code SO_REUSEPORT} socket per reactor (Linux) each acceptor keeps the clients
+ * it accepts, so no client crosses threads. When {@code accept} fails (typically: out of file
+ * descriptors) it stops listening for a moment instead of spinning on a socket that stays ready.
+ * Reactor thread only.
  */
 final class Acceptor implements Handler {
     private static final Logger log = LoggerFactory.getLogger(Acceptor.class);
@@ -25,16 +28,23 @@ final class Acceptor implements Handler {
     private final NioProxy proxy;
     private final Reactor reactor;
     private final ServerSocketChannel server;
+    /** Whether clients go to every reactor in turn (one listen socket) or stay on this one. */
+    private final boolean handOff;
     private SelectionKey key;
     private Timers.Timer resumeTimer;
     private int next;
     private long lastFailureLog;
     private long failuresSinceLog;
 
-    Acceptor(NioProxy proxy, Reactor reactor, ServerSocketChannel server) {
+    Acceptor(NioProxy proxy, Reactor reactor, ServerSocketChannel server, boolean handOff) {
         this.proxy = proxy;
         this.reactor = reactor;
         this.server = server;
+        this.handOff = handOff;
+    }
+
+    Reactor reactor() {
+        return reactor;
     }
 
     /** Registers the listen socket; call before the reactor thread starts, or on it. */
@@ -57,6 +67,10 @@ final class Acceptor implements Handler {
                 return;
             }
             proxy.connectionStarted();
+            if (!handOff) {
+                reactor.adopt(client);
+                continue;
+            }
             Reactor target = reactors[next];
             next = next + 1 == reactors.length ? 0 : next + 1;
             if (target == reactor) {

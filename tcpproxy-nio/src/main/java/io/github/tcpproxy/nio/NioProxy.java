@@ -28,9 +28,9 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** A running proxy: the listen socket, the reactors, and the backends' shared state. */
+/** A running proxy: the listen sockets, the reactors, and the backends' shared state. */
 final class NioProxy implements RunningProxy {
-    private static final Logger log = LoggerFactory.getLogger(NioProxy.class);
+    static final Logger log = LoggerFactory.getLogger(NioProxy.class);
 
     /** Bound on each wait inside close() for a reactor to do something. */
     private static final long REACTOR_WAIT_MILLIS = 5_000;
@@ -45,7 +45,7 @@ final class NioProxy implements RunningProxy {
     private final Object backendsLock = new Object();
     private int nextProbeReactor;
     private final InetSocketAddress localAddress;
-    private final Acceptor acceptor;
+    private final Acceptor[] acceptors;
     private final AtomicLong connectionIds = new AtomicLong();
     /** Client connections accepted and not yet ended, for the drain in close(). */
     private final AtomicInteger open = new AtomicInteger();
@@ -53,7 +53,7 @@ final class NioProxy implements RunningProxy {
     private final AtomicBoolean closing = new AtomicBoolean();
     private final CountDownLatch terminated = new CountDownLatch(1);
 
-    private NioProxy(ProxyConfig config, ServerSocketChannel server) throws IOException {
+    private NioProxy(ProxyConfig config, List<ServerSocketChannel> servers) throws IOException {
         this.config = config;
         this.connectTimeoutNanos = config.connectTimeout().toNanos();
         this.slowStartNanos = config.slowStart().toNanos();
@@ -63,7 +63,7 @@ final class NioProxy implements RunningProxy {
             views.add(new BackendState(this, config.backends().get(i), i, false));
         }
         this.backendViews = List.copyOf(views);
-        this.localAddress = (InetSocketAddress) server.getLocalAddress();
+        this.localAddress = (InetSocketAddress) servers.get(0).getLocalAddress();
         this.reactors = new Reactor[config.reactorThreads()];
         String where = Addresses.format(localAddress);
         try {
@@ -78,8 +78,13 @@ final class NioProxy implements RunningProxy {
             }
             throw e;
         }
-        this.acceptor = new Acceptor(this, reactors[0], server);
-        acceptor.register();
+        // One listen socket: its acceptor hands clients out. One per reactor: each keeps its own.
+        boolean handOff = servers.size() == 1;
+        this.acceptors = new Acceptor[servers.size()];
+        for (int i = 0; i < acceptors.length; i++) {
+            acceptors[i] = new Acceptor(this, reactors[i], servers.get(i), handOff);
+            acceptors[i].register();
+        }
     }
 
     static {
@@ -97,21 +102,18 @@ final class NioProxy implements RunningProxy {
 
     static NioProxy start(ProxyConfig config) {
         InetSocketAddress listen = config.listenAddress();
-        ServerSocketChannel server = null;
+        List<ServerSocketChannel> servers;
         try {
-            server = ServerSocketChannel.open();
-            server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
-            server.configureBlocking(false);
-            server.bind(listen, config.acceptBacklog());
+            servers = Listeners.open(listen, config.acceptBacklog(),
+                    Listeners.perReactor(config.reactorThreads()) ? config.reactorThreads() : 1);
         } catch (IOException e) {
-            closeQuietly(server);
             throw new TcpProxyException("cannot listen on " + Addresses.format(listen) + ": " + e.getMessage(), e);
         }
         NioProxy proxy;
         try {
-            proxy = new NioProxy(config, server);
+            proxy = new NioProxy(config, servers);
         } catch (IOException e) {
-            closeQuietly(server);
+            Listeners.closeAll(servers);
             throw new TcpProxyException("cannot start the proxy on " + Addresses.format(listen) + ": " + e, e);
         }
         for (Reactor r : proxy.reactors) {
@@ -360,15 +362,20 @@ final class NioProxy implements RunningProxy {
     }
 
     private void stopAccepting() throws InterruptedException {
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        reactors[0].execute(() -> {
-            acceptor.close();
-            done.complete(null);
-        });
+        CompletableFuture<?>[] done = new CompletableFuture<?>[acceptors.length];
+        for (int i = 0; i < acceptors.length; i++) {
+            Acceptor acceptor = acceptors[i];
+            CompletableFuture<Void> closed = new CompletableFuture<>();
+            done[i] = closed;
+            acceptor.reactor().execute(() -> {
+                acceptor.close();
+                closed.complete(null);
+            });
+        }
         try {
-            done.get(REACTOR_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+            CompletableFuture.allOf(done).get(REACTOR_WAIT_MILLIS, TimeUnit.MILLISECONDS);
         } catch (ExecutionException | TimeoutException e) {
-            log.warn("the acceptor did not stop within {} ms: {}", REACTOR_WAIT_MILLIS, e.toString());
+            log.warn("the acceptors did not stop within {} ms: {}", REACTOR_WAIT_MILLIS, e.toString());
         }
     }
 
@@ -391,16 +398,6 @@ final class NioProxy implements RunningProxy {
             terminated.await();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-    }
-
-    private static void closeQuietly(ServerSocketChannel server) {
-        if (server != null) {
-            try {
-                server.close();
-            } catch (IOException e) {
-                log.trace("close failed", e);
-            }
         }
     }
 
