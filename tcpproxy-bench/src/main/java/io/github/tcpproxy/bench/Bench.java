@@ -11,8 +11,10 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -22,7 +24,8 @@ import java.util.stream.Stream;
  * against the direct connection measured in the same round. See the module's README.
  *
  * <pre>
- * java -jar tcpproxy-bench/target/tcpproxy-bench.jar [--quick] [--rounds 3] [--only stream,rr,rate,idle]
+ * java -jar tcpproxy-bench/target/tcpproxy-bench.jar [--quick] [--rounds 3]
+ *         [--only stream,rr,rate,redis,halfclose,idle]
  * java -jar tcpproxy-bench/target/tcpproxy-bench.jar jmh -prof gc RelayBench
  * </pre>
  */
@@ -31,6 +34,12 @@ public final class Bench {
     private static final long IDLE_RELEASE_MILLIS = 60_000;
     private static final long QUIET_MILLIS = 30_000;
     private static final double MIB = 1024.0 * 1024.0;
+    /** Half-close trials per target and round, and their bounds in time. */
+    private static final int HALFCLOSE_TRIALS = 20;
+    private static final long HALFCLOSE_TRIAL_MILLIS = 5_000;
+    private static final long HALFCLOSE_TOTAL_MILLIS = 30_000;
+    /** Requests of the first redis-benchmark run, which sizes the others to the duration. */
+    private static final long REDIS_CALIBRATION_REQUESTS = 50_000;
 
     private final Options options;
     private final PrintStream out;
@@ -39,6 +48,11 @@ public final class Bench {
     private Table table;
     private StreamServer streamServer;
     private NioServer nioServer;
+    private HalfCloseServer halfCloseServer;
+    /** The redis workload's server; null when the workload is not run. */
+    private Redis redis;
+    /** Requests per redis-benchmark run, sized so that the direct run takes about the duration. */
+    private long redisRequests;
     private int idleConnections;
     /** Per long-lived proxy: a snapshot after the warm-up, for the whole-run leak check. */
     private final java.util.Map<String, Snapshot> runBaseline = new java.util.HashMap<>();
@@ -91,13 +105,17 @@ public final class Bench {
         Path work = Files.createTempDirectory("tcpproxy-bench-");
         String haproxy = options.haproxy
                 ? (options.haproxyPath != null ? options.haproxyPath : HaproxyTarget.find()) : null;
-        printHeader(fdLimit, haproxy, work);
+        Redis.Binaries redisBinaries = options.only.contains("redis") ? Redis.find() : null;
+        printHeader(fdLimit, haproxy, redisBinaries, work);
         double[] machine0 = ProcInfo.machineCpuSeconds();
         double ours0 = ourCpuSeconds();
         long wall0 = System.nanoTime();
-        try (StreamServer ss = new StreamServer(); NioServer ns = new NioServer()) {
+        try (StreamServer ss = new StreamServer(); NioServer ns = new NioServer();
+                HalfCloseServer hs = new HalfCloseServer(); Redis rs = startRedis(redisBinaries, work)) {
             streamServer = ss;
             nioServer = ns;
+            halfCloseServer = hs;
+            redis = rs;
             startTargets(haproxy, work);
             table = new Table(targets.stream().map(Target::name).toList(), options.rounds);
             declareRows();
@@ -118,6 +136,12 @@ public final class Bench {
                 }
                 if (options.only.contains("rate")) {
                     rate(order, round);
+                }
+                if (redis != null) {
+                    redisBenchmark(order, round);
+                }
+                if (options.only.contains("halfclose")) {
+                    halfClose(order, round);
                 }
                 if (options.only.contains("idle")) {
                     idle(round);
@@ -166,14 +190,15 @@ public final class Bench {
 
     // ---- set-up ----
 
-    private void printHeader(int fdLimit, String haproxy, Path work) {
+    private void printHeader(int fdLimit, String haproxy, Redis.Binaries redisBinaries, Path work) {
         out.println("tcpproxy-bench " + LocalDateTime.now().format(DateTimeFormatter.ISO_LOCAL_DATE_TIME).substring(0, 19));
         out.printf(Locale.ROOT, "machine: %d CPUs, load average %s, %s %s, java %s, open-file limit %d%n",
                 Runtime.getRuntime().availableProcessors(), ProcInfo.loadAverage(), System.getProperty("os.name"),
                 System.getProperty("os.version"), System.getProperty("java.runtime.version"), fdLimit);
         out.printf("kernel: tcp_tw_reuse=%s, ip_local_port_range=%s%n", ProcInfo.sysctl("net.ipv4.tcp_tw_reuse"),
                 ProcInfo.sysctl("net.ipv4.ip_local_port_range"));
-        out.printf(Locale.ROOT, "run: %d round(s), %d ms per stream/rr/rate figure, %d idle connections, workloads %s%n",
+        out.printf(Locale.ROOT, "run: %d round(s), %d ms per stream/rr/rate/redis figure, %d idle connections,"
+                + " workloads %s%n",
                 options.rounds, options.durationMillis, idleConnections, String.join(",", options.only));
         out.printf("tcpproxy: child JVM %s, %d reactor thread(s), default 64 KiB buffers%n",
                 String.join(" ", options.proxyJvm), options.threads);
@@ -184,21 +209,45 @@ public final class Bench {
             out.println(options.haproxy ? "haproxy: not installed (apt-get install haproxy), skipped"
                     : "haproxy: skipped (--no-haproxy)");
         }
+        if (options.only.contains("redis")) {
+            out.println(redisBinaries != null
+                    ? "redis: " + Redis.version(redisBinaries) + ", no persistence; redis-benchmark -t get -P "
+                            + Redis.PIPELINE + " -c " + Redis.CLIENTS
+                    : "redis: redis-server or redis-benchmark not installed (" + Redis.INSTALL + "), skipped");
+        }
         out.println("clients and backends: this JVM; everything on 127.0.0.0/8; temp dir " + work);
     }
 
+    /** The redis workload's server, or null (with a problem noted) if it cannot run. */
+    private Redis startRedis(Redis.Binaries binaries, Path work) {
+        if (binaries == null) {
+            return null;
+        }
+        try {
+            return Redis.start(binaries, Files.createTempDirectory(work, "redis-"));
+        } catch (IOException | RuntimeException e) {
+            problem("redis-server could not be started, the redis workload is skipped: " + e.getMessage());
+            return null;
+        }
+    }
+
     private void startTargets(String haproxy, Path work) throws IOException {
-        InetSocketAddress stream = streamServer.address();
-        InetSocketAddress rate = nioServer.rateAddress();
-        InetSocketAddress idle = nioServer.idleAddress();
-        targets.add(new DirectTarget(stream, rate, idle));
+        Map<Service, InetSocketAddress> backends = new EnumMap<>(Service.class);
+        backends.put(Service.STREAM, streamServer.address());
+        backends.put(Service.RATE, nioServer.rateAddress());
+        backends.put(Service.IDLE, nioServer.idleAddress());
+        if (redis != null) {
+            backends.put(Service.REDIS, redis.address());
+        }
+        backends.put(Service.HALFCLOSE, halfCloseServer.address());
+        targets.add(new DirectTarget(backends));
         List<ProxyFactory> all = new ArrayList<>();
         // Each process gets its own directory: its log, and for HAProxy its config and stats socket.
         all.add(() -> new TcpproxyTarget(options.proxyJvm, options.threads,
-                Files.createTempDirectory(work, "tcpproxy-"), stream, rate, idle));
+                Files.createTempDirectory(work, "tcpproxy-"), backends));
         if (haproxy != null) {
             all.add(() -> new HaproxyTarget(haproxy, options.threads, idleConnections + 100,
-                    Files.createTempDirectory(work, "haproxy-"), stream, rate, idle));
+                    Files.createTempDirectory(work, "haproxy-"), backends));
         }
         for (ProxyFactory f : all) {
             try {
@@ -231,6 +280,12 @@ public final class Bench {
         table.row("rate.cpu", "  proxy CPU (% of one core)", 0, false);
         table.row("rate.cpuop", "  proxy CPU per connection (us)", 1, false);
         table.row("rate.alloc", "  proxy heap alloc (B per connection)", 0, false);
+        table.row("redis", "redis-benchmark GET, pipelined " + Redis.PIPELINE + ", " + Redis.CLIENTS
+                + " conns (req/s)", 0, true);
+        table.row("redis.cpu", "  proxy CPU (% of one core)", 0, false);
+        table.row("redis.cpuop", "  proxy CPU per request (us)", 2, false);
+        table.row("halfclose", "half-close kept (client FIN, then all data back; fraction of " + HALFCLOSE_TRIALS
+                + ")", 2, false);
         table.row("idle.n", "idle conns held", 0, false);
         table.row("idle.rss", "idle RSS per conn (B)", 0, false);
         table.row("idle.heap", "idle heap per conn, after full GC (B)", 0, false);
@@ -257,18 +312,59 @@ public final class Bench {
     private void warmUp() throws InterruptedException {
         long millis = Math.max(300, options.durationMillis / 2);
         out.printf("warming up (%d ms per workload and target)...%n", millis);
+        if (redis != null) {
+            calibrateRedis();
+        }
         for (Target t : targets) {
             if (options.only.contains("stream")) {
-                Workloads.stream(t.streamAddress(), 1, 0, millis);
-                Workloads.stream(t.streamAddress(), 0, 1, millis);
+                Workloads.stream(t.address(Service.STREAM), 1, 0, millis);
+                Workloads.stream(t.address(Service.STREAM), 0, 1, millis);
             }
             if (options.only.contains("rr")) {
-                Workloads.requestResponse(t.streamAddress(), millis);
+                Workloads.requestResponse(t.address(Service.STREAM), millis);
             }
             if (options.only.contains("rate")) {
-                Workloads.connectionRate(t.rateAddress(), options.rateClients, millis);
+                Workloads.connectionRate(t.address(Service.RATE), options.rateClients, millis);
+            }
+            if (redis != null) {
+                redis.benchmark(t.address(Service.REDIS), Math.max(1_000, redisRequests * millis
+                        / options.durationMillis), redisTimeoutMillis());
             }
         }
+    }
+
+    /**
+     * Sizes the redis-benchmark runs from the direct connection's speed, so that its run takes
+     * about {@code --duration-ms}; through a proxy a run takes longer, by the ratio the table shows.
+     * A first run of {@value #REDIS_CALIBRATION_REQUESTS} requests gives a rough speed, lowered by
+     * the set-up of its 50 connections; a second one, sized from it to half the duration, the speed.
+     */
+    private void calibrateRedis() {
+        Target direct = targets.get(0);
+        long requests = REDIS_CALIBRATION_REQUESTS;
+        double perSecond = Double.NaN;
+        for (int i = 0; i < 2; i++) {
+            Redis.Run r = redis.benchmark(direct.address(Service.REDIS), requests, redisTimeoutMillis());
+            if (r.error() != null) {
+                problem("redis calibration run " + (i + 1) + " failed: " + r.error());
+                break;
+            }
+            perSecond = r.perSecond();
+            requests = Math.max(10_000, Math.min(50_000_000, (long) (perSecond * options.durationMillis / 2e3)));
+        }
+        if (Double.isNaN(perSecond)) {
+            redisRequests = REDIS_CALIBRATION_REQUESTS;
+            out.printf(Locale.ROOT, "redis: %,d requests per run (uncalibrated)%n", redisRequests);
+            return;
+        }
+        redisRequests = Math.max(10_000, Math.min(50_000_000, (long) (perSecond * options.durationMillis / 1e3)));
+        out.printf(Locale.ROOT, "redis: %,.0f GET/s direct in calibration runs: %,d requests per run%n", perSecond,
+                redisRequests);
+    }
+
+    /** A redis-benchmark run is killed after this: enough for a proxy at a fifth of direct speed. */
+    private long redisTimeoutMillis() {
+        return 5 * options.durationMillis + Workloads.GRACE_MILLIS;
     }
 
     // ---- workloads ----
@@ -295,7 +391,7 @@ public final class Bench {
         for (StreamFigure f : StreamFigure.values()) {
             for (Target t : order) {
                 Probe p = Probe.start(t);
-                Workloads.Stream s = Workloads.stream(t.streamAddress(), f.up, f.down, options.durationMillis);
+                Workloads.Stream s = Workloads.stream(t.address(Service.STREAM), f.up, f.down, options.durationMillis);
                 p.stop(t);
                 table.put(f.key, t.name(), round, s.failedConnections() > 0 ? Double.NaN : s.gbitPerSecond());
                 table.put(f.key + ".cpu", t.name(), round, p.cpuPercent());
@@ -318,7 +414,7 @@ public final class Bench {
         List<Object[]> proxied = new ArrayList<>();
         for (Target t : order) {
             Probe p = Probe.start(t);
-            Workloads.Latency l = Workloads.requestResponse(t.streamAddress(), options.durationMillis);
+            Workloads.Latency l = Workloads.requestResponse(t.address(Service.STREAM), options.durationMillis);
             p.stop(t);
             if (l.error() != null) {
                 String msg = t.name() + ": rr failed in round " + (round + 1) + " after " + l.count()
@@ -352,7 +448,8 @@ public final class Bench {
     private void rate(List<Target> order, int round) throws InterruptedException {
         for (Target t : order) {
             Probe p = Probe.start(t);
-            Workloads.Rate r = Workloads.connectionRate(t.rateAddress(), options.rateClients, options.durationMillis);
+            Workloads.Rate r = Workloads.connectionRate(t.address(Service.RATE), options.rateClients,
+                    options.durationMillis);
             p.stop(t);
             table.put("rate", t.name(), round, r.perSecond());
             table.put("rate.p50", t.name(), round, r.p50Millis());
@@ -365,6 +462,54 @@ public final class Bench {
                 String msg = t.name() + ": " + r.errors() + " failed connection(s) of " + (r.count() + r.errors())
                         + " in round " + (round + 1) + ", first: " + r.firstError();
                 table.note("rate", msg);
+                problem(msg);
+            }
+        }
+    }
+
+    private void redisBenchmark(List<Target> order, int round) {
+        long misses0 = redisMisses();
+        for (Target t : order) {
+            Probe p = Probe.start(t);
+            Redis.Run r = redis.benchmark(t.address(Service.REDIS), redisRequests, redisTimeoutMillis());
+            p.stop(t);
+            table.put("redis", t.name(), round, r.perSecond());
+            if (r.error() != null) {
+                String msg = t.name() + ": redis round " + (round + 1) + ": " + r.error();
+                table.note("redis", msg);
+                problem(msg);
+                continue;
+            }
+            table.put("redis.cpu", t.name(), round, p.cpuPercent());
+            table.put("redis.cpuop", t.name(), round, 1e6 * p.cpuSeconds() / r.requests());
+        }
+        long misses = redisMisses() - misses0;
+        if (misses != 0) {
+            problem("redis round " + (round + 1) + ": " + misses + " GET(s) missed the key " + Redis.KEY
+                    + ": the workload did not measure what it says");
+        }
+    }
+
+    /** redis-server's keyspace misses so far, 0 if it cannot say (the run's figures then stand). */
+    private long redisMisses() {
+        try {
+            return redis.keyspaceMisses();
+        } catch (IOException | RuntimeException e) {
+            problem("redis-server did not tell its keyspace misses: " + e.getMessage());
+            return 0;
+        }
+    }
+
+    private void halfClose(List<Target> order, int round) {
+        for (Target t : order) {
+            Workloads.HalfClose h = Workloads.halfClose(t.address(Service.HALFCLOSE), halfCloseServer,
+                    HALFCLOSE_TRIALS, HALFCLOSE_TRIAL_MILLIS, HALFCLOSE_TOTAL_MILLIS);
+            table.put("halfclose", t.name(), round, h.fraction());
+            if (h.kept() < h.trials() || h.trials() < HALFCLOSE_TRIALS) {
+                String msg = t.name() + ": half-close kept the whole answer in " + h.kept() + " of " + h.trials()
+                        + " trials (of " + HALFCLOSE_TRIALS + " planned) in round " + (round + 1)
+                        + (h.firstFailure() != null ? "; first failure: " + h.firstFailure() : "");
+                table.note("halfclose", msg);
                 problem(msg);
             }
         }
@@ -408,7 +553,7 @@ public final class Bench {
                 problem("a fresh proxy for the idle workload could not be started: " + e.getMessage());
                 continue;
             }
-            try (t; IdleConnections conns = new IdleConnections(nioServer, t.idleAddress())) {
+            try (t; IdleConnections conns = new IdleConnections(nioServer, t.address(Service.IDLE))) {
                 conns.open(Math.min(200, idleConnections), IDLE_OPEN_MILLIS);
                 conns.release(IDLE_RELEASE_MILLIS);
                 awaitQuiet(t);
@@ -521,7 +666,7 @@ public final class Bench {
         t.startAllocationRecording();
         long bytes = 0;
         for (StreamFigure f : StreamFigure.values()) {
-            bytes += Workloads.stream(t.streamAddress(), f.up, f.down, options.durationMillis).bytes();
+            bytes += Workloads.stream(t.address(Service.STREAM), f.up, f.down, options.durationMillis).bytes();
         }
         t.stopAllocationRecording(streamJfr);
         long a1 = t.reactorAllocatedBytes();
@@ -530,7 +675,7 @@ public final class Bench {
         out.print(AllocationProfile.summarise(streamJfr, 12, 6));
         Path rrJfr = work.resolve("rr.jfr");
         t.startAllocationRecording();
-        Workloads.Latency l = Workloads.requestResponse(t.streamAddress(), options.durationMillis);
+        Workloads.Latency l = Workloads.requestResponse(t.address(Service.STREAM), options.durationMillis);
         t.stopAllocationRecording(rrJfr);
         long a2 = t.reactorAllocatedBytes();
         out.printf(Locale.ROOT, "-- rr workload: %,d round trips recorded, reactor threads allocated %,d bytes%n",
@@ -538,7 +683,8 @@ public final class Bench {
         out.print(AllocationProfile.summarise(rrJfr, 12, 6));
         Path rateJfr = work.resolve("rate.jfr");
         t.startAllocationRecording();
-        Workloads.Rate r = Workloads.connectionRate(t.rateAddress(), options.rateClients, options.durationMillis);
+        Workloads.Rate r = Workloads.connectionRate(t.address(Service.RATE), options.rateClients,
+                options.durationMillis);
         t.stopAllocationRecording(rateJfr);
         long a3 = t.reactorAllocatedBytes();
         out.printf(Locale.ROOT, "-- rate workload: %,d connections, reactor threads allocated %,d bytes (%,.0f per"

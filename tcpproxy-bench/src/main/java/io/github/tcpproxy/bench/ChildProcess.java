@@ -26,6 +26,7 @@ final class ChildProcess implements AutoCloseable {
     private final PrintStream in;
     private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
     private final Path errorLog;
+    private final Thread killOnExit;
 
     ChildProcess(String name, List<String> command, Path errorLog) throws IOException {
         this.name = name;
@@ -49,7 +50,8 @@ final class ChildProcess implements AutoCloseable {
         }, "bench-child-reader " + name);
         reader.setDaemon(true);
         reader.start();
-        Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly));
+        killOnExit = new Thread(process::destroyForcibly, "bench-child-kill " + name);
+        Runtime.getRuntime().addShutdownHook(killOnExit);
     }
 
     long pid() {
@@ -115,6 +117,12 @@ final class ChildProcess implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             process.destroyForcibly();
+        }
+        // A bench run starts dozens of short children (redis-benchmark): do not keep a hook per one.
+        try {
+            Runtime.getRuntime().removeShutdownHook(killOnExit);
+        } catch (IllegalStateException e) {
+            // the JVM is shutting down: the hook runs anyway
         }
     }
 

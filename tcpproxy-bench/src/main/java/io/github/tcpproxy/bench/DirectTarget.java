@@ -1,33 +1,21 @@
 package io.github.tcpproxy.bench;
 
 import java.net.InetSocketAddress;
+import java.util.EnumMap;
+import java.util.Map;
 
 /** No proxy: the workloads connect straight to the bench's backends. The reference column. */
 final class DirectTarget extends Target {
-    private final InetSocketAddress stream;
-    private final InetSocketAddress rate;
-    private final InetSocketAddress idle;
+    private final Map<Service, InetSocketAddress> backends;
 
-    DirectTarget(InetSocketAddress stream, InetSocketAddress rate, InetSocketAddress idle) {
+    DirectTarget(Map<Service, InetSocketAddress> backends) {
         super("direct");
-        this.stream = stream;
-        this.rate = rate;
-        this.idle = idle;
+        this.backends = new EnumMap<>(backends);
     }
 
     @Override
-    InetSocketAddress streamAddress() {
-        return stream;
-    }
-
-    @Override
-    InetSocketAddress rateAddress() {
-        return rate;
-    }
-
-    @Override
-    InetSocketAddress idleAddress() {
-        return idle;
+    Map<Service, InetSocketAddress> addresses() {
+        return backends;
     }
 
     @Override

@@ -1,5 +1,9 @@
 package io.github.tcpproxy.bench;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
@@ -9,15 +13,13 @@ import java.util.Set;
 /** The command line of {@link Bench}. */
 final class Options {
     /** The workloads, in the order they run. */
-    static final List<String> WORKLOADS = List.of("stream", "rr", "rate", "idle");
+    static final List<String> WORKLOADS = List.of("stream", "rr", "rate", "redis", "halfclose", "idle");
 
     /**
-     * JVM flags of the child JVM that runs tcpproxy: what we would ship in the launcher. Serial GC
-     * because the engine allocates next to nothing per byte and a small heap with the lowest
-     * footprint and no concurrent GC threads suits a 2-core box shared with other work.
+     * JVM flags of the child JVM that runs tcpproxy: the launcher's, read from
+     * {@code tcpproxy-examples/bin/jvm.options} (copied into this jar by the build).
      */
-    static final List<String> DEFAULT_PROXY_JVM = List.of(
-            "-XX:+UseSerialGC", "-Xms64m", "-Xmx512m", "-XX:+ExitOnOutOfMemoryError");
+    static final List<String> DEFAULT_PROXY_JVM = launcherJvmOptions();
 
     static final String USAGE = """
             usage: java -jar tcpproxy-bench.jar [options]
@@ -25,8 +27,9 @@ final class Options {
 
               --quick               1 round of 1 s per figure, 2,000 idle connections
               --rounds N            rounds; each figure is the median over them (default 3)
-              --only LIST           some of stream,rr,rate,idle (default: all; idle includes scale)
-              --duration-ms N       length of each stream, rr and rate measurement (default 2000)
+              --only LIST           some of stream,rr,rate,redis,halfclose,idle (default: all; idle
+                                    includes scale; redis needs redis-server and redis-benchmark)
+              --duration-ms N       length of each stream, rr, rate and redis measurement (default 2000)
               --threads N           tcpproxy reactor threads = HAProxy nbthread (default: CPUs)
               --idle-conns N        idle connections to hold (default: as many as the open-file
                                     limit allows, at most 9,800)
@@ -34,7 +37,7 @@ final class Options {
               --no-haproxy          do not measure HAProxy even if it is installed
               --haproxy PATH        the haproxy binary (default: found on PATH or in /usr/sbin)
               --proxy-jvm "FLAGS"   JVM flags of the tcpproxy child JVM
-                                    (default "-XX:+UseSerialGC -Xms64m -Xmx512m -XX:+ExitOnOutOfMemoryError")
+                                    (default: the launcher's, tcpproxy-examples/bin/jvm.options)
               --jfr                 after the rounds, record allocations in the tcpproxy JVM with JFR
                                     during the stream and rr workloads and print a summary
               --every-round         print each round's values under each figure
@@ -56,6 +59,30 @@ final class Options {
     boolean everyRound;
     boolean keep;
     boolean help;
+
+    /** The flags in the launcher's {@code jvm.options}: one or more per line, {@code #} starts a comment. */
+    static List<String> launcherJvmOptions() {
+        try (InputStream in = Options.class.getResourceAsStream("jvm.options")) {
+            if (in == null) {
+                throw new IllegalStateException("jvm.options is missing from the bench jar; rebuild it");
+            }
+            return jvmOptions(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read jvm.options from the bench jar", e);
+        }
+    }
+
+    static List<String> jvmOptions(String text) {
+        List<String> flags = new ArrayList<>();
+        for (String line : text.split("\n")) {
+            int hash = line.indexOf('#');
+            String content = (hash >= 0 ? line.substring(0, hash) : line).trim();
+            if (!content.isEmpty()) {
+                flags.addAll(Arrays.asList(content.split("\\s+")));
+            }
+        }
+        return List.copyOf(flags);
+    }
 
     /**
      * Parses the arguments.

@@ -2,11 +2,12 @@ package io.github.tcpproxy.bench;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.Map;
 
 /**
  * What the workloads connect to: the backends themselves ({@link DirectTarget}), tcpproxy in a
- * child JVM ({@link TcpproxyTarget}) or HAProxy ({@link HaproxyTarget}). One address per backend
- * kind, each relayed to the matching backend of the bench.
+ * child JVM ({@link TcpproxyTarget}) or HAProxy ({@link HaproxyTarget}). One address per
+ * {@link Service}, each relayed to the matching backend of the bench.
  */
 abstract class Target implements AutoCloseable {
     private final String name;
@@ -20,14 +21,23 @@ abstract class Target implements AutoCloseable {
         return name;
     }
 
-    /** Where to connect for the stream and request/response workloads. */
-    abstract InetSocketAddress streamAddress();
+    /**
+     * Where to connect for a workload on {@code service}: the backend itself, or the proxy's listen
+     * address relayed to it.
+     *
+     * @throws IllegalArgumentException if this run has no such backend (Redis not installed, say)
+     */
+    final InetSocketAddress address(Service service) {
+        InetSocketAddress a = addresses().get(service);
+        if (a == null) {
+            throw new IllegalArgumentException(name + " has no address for " + service.id() + "; it has "
+                    + addresses().keySet());
+        }
+        return a;
+    }
 
-    /** Where to connect for the connection-rate workload. */
-    abstract InetSocketAddress rateAddress();
-
-    /** Where to connect for the idle workload. */
-    abstract InetSocketAddress idleAddress();
+    /** The address per backend of this run; the keys are the same for every target of a run. */
+    abstract Map<Service, InetSocketAddress> addresses();
 
     /** The process that relays, whose memory and files we count; -1 for a direct connection. */
     long pid() {

@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * tcpproxy under test, in a child JVM started with {@link ProxyMain} and the JVM flags we would
@@ -14,12 +16,15 @@ final class TcpproxyTarget extends Target {
     private static final long ANSWER_MILLIS = 30_000;
 
     private final ChildProcess child;
-    private final InetSocketAddress stream;
-    private final InetSocketAddress rate;
-    private final InetSocketAddress idle;
+    private final Map<Service, InetSocketAddress> addresses = new EnumMap<>(Service.class);
 
-    TcpproxyTarget(List<String> jvmOptions, int threads, Path workDir, InetSocketAddress streamBackend,
-            InetSocketAddress rateBackend, InetSocketAddress idleBackend) throws IOException {
+    /**
+     * Starts the child JVM with one proxy per backend, each listening on 127.0.0.1 port 0.
+     *
+     * @throws IOException if the child cannot be started or does not report its ports within 30 s
+     */
+    TcpproxyTarget(List<String> jvmOptions, int threads, Path workDir, Map<Service, InetSocketAddress> backends)
+            throws IOException {
         super("tcpproxy");
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -29,7 +34,10 @@ final class TcpproxyTarget extends Target {
         command.add(ProxyMain.class.getName());
         command.add("--threads");
         command.add(Integer.toString(threads));
-        for (InetSocketAddress b : List.of(streamBackend, rateBackend, idleBackend)) {
+        // The child answers one port per --backend, in the same order: the services' order.
+        List<Service> services = List.copyOf(new EnumMap<>(backends).keySet());
+        for (Service s : services) {
+            InetSocketAddress b = backends.get(s);
             command.add("--backend");
             command.add(b.getAddress().getHostAddress() + ":" + b.getPort());
         }
@@ -40,9 +48,13 @@ final class TcpproxyTarget extends Target {
                 throw new IOException("tcpproxy child JVM said '" + ready + "' instead of READY" + child.errorTail());
             }
             String[] ports = ready.substring(6).trim().split(" ");
-            stream = new InetSocketAddress("127.0.0.1", Integer.parseInt(ports[0]));
-            rate = new InetSocketAddress("127.0.0.1", Integer.parseInt(ports[1]));
-            idle = new InetSocketAddress("127.0.0.1", Integer.parseInt(ports[2]));
+            if (ports.length != services.size()) {
+                throw new IOException("tcpproxy child JVM said '" + ready + "': " + ports.length + " ports for "
+                        + services.size() + " backends");
+            }
+            for (int i = 0; i < ports.length; i++) {
+                addresses.put(services.get(i), new InetSocketAddress("127.0.0.1", Integer.parseInt(ports[i])));
+            }
         } catch (IOException | RuntimeException e) {
             child.close();
             throw e;
@@ -50,18 +62,8 @@ final class TcpproxyTarget extends Target {
     }
 
     @Override
-    InetSocketAddress streamAddress() {
-        return stream;
-    }
-
-    @Override
-    InetSocketAddress rateAddress() {
-        return rate;
-    }
-
-    @Override
-    InetSocketAddress idleAddress() {
-        return idle;
+    Map<Service, InetSocketAddress> addresses() {
+        return addresses;
     }
 
     @Override

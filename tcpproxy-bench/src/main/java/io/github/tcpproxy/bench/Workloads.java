@@ -47,6 +47,14 @@ final class Workloads {
     record Rate(double perSecond, double p50Millis, double p99Millis, long count, long errors, String firstError) {
     }
 
+    /** Half-close trials run, how many got the whole answer, and what went wrong first (or null). */
+    record HalfClose(int trials, int kept, String firstFailure) {
+        /** The fraction kept, NaN when no trial ran. */
+        double fraction() {
+            return trials == 0 ? Double.NaN : kept / (double) trials;
+        }
+    }
+
     /**
      * Bulk data on {@code up} connections from client to backend and {@code down} from backend to
      * client, all at once, for {@code millis}.
@@ -281,6 +289,64 @@ final class Workloads {
         Stats.sort(all, total);
         return new Rate(total / (elapsed / 1e9), Stats.percentile(all, total, 50) / 1e6,
                 Stats.percentile(all, total, 99) / 1e6, total, errors.get(), firstError[0]);
+    }
+
+    /**
+     * Up to {@code trials} half-close trials, one after the other, each on a new connection: send
+     * {@value HalfCloseServer#REQUEST} bytes, {@code shutdownOutput()}, then read to EOF and check
+     * that exactly the {@value HalfCloseServer#ANSWER}-byte {@link HalfCloseServer#pattern()} came
+     * back. A watchdog closes a trial's socket after {@code trialMillis}, which fails the trial; no
+     * trial starts after {@code totalMillis}.
+     */
+    static HalfClose halfClose(InetSocketAddress address, HalfCloseServer server, int trials, long trialMillis,
+            long totalMillis) {
+        ByteBuffer request = ByteBuffer.allocateDirect(HalfCloseServer.REQUEST);
+        ByteBuffer answer = ByteBuffer.allocateDirect(HalfCloseServer.ANSWER + 1); // + 1: room to see too much
+        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(totalMillis);
+        int run = 0;
+        int kept = 0;
+        String firstFailure = null;
+        while (run < trials && System.nanoTime() - end < 0) {
+            run++;
+            long shortBefore = server.shortRequests();
+            answer.clear();
+            String failure;
+            try (Watchdog dog = Watchdog.arm(trialMillis);
+                    SocketChannel ch = dog.guard(SocketChannel.open())) {
+                try {
+                    ch.connect(address);
+                    request.clear();
+                    StreamServer.writeFully(ch, request);
+                    ch.shutdownOutput();
+                    while (answer.hasRemaining() && ch.read(answer) >= 0) {
+                        // until EOF, or one byte more than the answer
+                    }
+                    failure = checkAnswer(answer.flip());
+                } catch (IOException | RuntimeException e) {
+                    failure = (dog.fired() ? "the watchdog closed the socket after " + trialMillis + " ms"
+                            : e.toString()) + " having read " + answer.position() + " bytes";
+                }
+            } catch (IOException e) {
+                failure = e.toString();
+            }
+            if (failure == null) {
+                kept++;
+            } else if (firstFailure == null) {
+                firstFailure = "trial " + run + ": " + failure + (server.shortRequests() > shortBefore
+                        ? " (the backend got less than " + HalfCloseServer.REQUEST + " bytes before the FIN)" : "");
+            }
+        }
+        return new HalfClose(run, kept, firstFailure);
+    }
+
+    /** Null if {@code got} (flipped) is exactly the expected answer, else what is wrong with it. */
+    private static String checkAnswer(ByteBuffer got) {
+        if (got.limit() != HalfCloseServer.ANSWER) {
+            return (got.limit() > HalfCloseServer.ANSWER ? "more than " : "only " + got.limit() + " of ")
+                    + HalfCloseServer.ANSWER + " bytes before EOF";
+        }
+        int at = got.mismatch(HalfCloseServer.pattern());
+        return at < 0 ? null : "all " + HalfCloseServer.ANSWER + " bytes came, but they differ from byte " + at;
     }
 
     /** A client's connection of the moment, for the watchdog to close. */

@@ -17,9 +17,25 @@ class OptionsTest {
     }
 
     @Test
+    void readsJvmOptionsLikeTheJavaLauncherDoes() {
+        assertThat(Options.jvmOptions("# comment\n-XX:+UseSerialGC  # why\n\n  -Xmx512m -Xmn8m\n"))
+                .containsExactly("-XX:+UseSerialGC", "-Xmx512m", "-Xmn8m");
+    }
+
+    @Test
+    void theProxyUnderTestRunsWithTheLaunchersFlags() {
+        assertThat(Options.DEFAULT_PROXY_JVM).contains("-XX:+UseSerialGC").allMatch(f -> f.startsWith("-"));
+    }
+
+    @Test
+    void theNewWorkloadsRunBeforeIdle() {
+        assertThat(Options.parse("--only", "idle,halfclose,redis").only).containsExactly("redis", "halfclose", "idle");
+    }
+
+    @Test
     void rejectsUnknownWorkloadsAndOptionsByName() {
         assertThatThrownBy(() -> Options.parse("--only", "stream,latency"))
-                .hasMessageContaining("'latency'").hasMessageContaining("stream,rr,rate,idle");
+                .hasMessageContaining("'latency'").hasMessageContaining("stream,rr,rate,redis,halfclose,idle");
         assertThatThrownBy(() -> Options.parse("--rounds", "0")).hasMessageContaining("--rounds 0 is out of range");
         assertThatThrownBy(() -> Options.parse("--fast")).hasMessageContaining("'--fast'");
     }
