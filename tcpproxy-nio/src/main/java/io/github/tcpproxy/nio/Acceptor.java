@@ -2,6 +2,7 @@ package io.github.tcpproxy.nio;
 
 import io.github.tcpproxy.internal.Addresses;
 import java.io.IOException;
+import java.net.StandardSocketOptions;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
@@ -24,7 +25,8 @@ final class Acceptor implements Handler {
 
     private final NioProxy proxy;
     private final Reactor reactor;
-    private final ServerSocketChannel server;
+    /** Replaced when listening stops and starts again (the refuse-connections fault). */
+    private ServerSocketChannel server;
     private SelectionKey key;
     private Timers.Timer resumeTimer;
     private int next;
@@ -103,6 +105,35 @@ final class Acceptor implements Handler {
         } catch (IOException e) {
             log.debug("closing the listen socket failed", e);
         }
+    }
+
+    /**
+     * Stops or starts listening, for faults that refuse clients: stopping closes the listen
+     * socket (clients are refused); starting binds a new one to the same address. Reactor thread.
+     *
+     * @throws IOException if the address cannot be bound again
+     */
+    void setListening(boolean listening) throws IOException {
+        if (!listening) {
+            if (server.isOpen()) {
+                close();
+            }
+            return;
+        }
+        if (server.isOpen()) {
+            return;
+        }
+        ServerSocketChannel reopened = ServerSocketChannel.open();
+        try {
+            reopened.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+            reopened.configureBlocking(false);
+            reopened.bind(proxy.localAddress(), proxy.config.acceptBacklog());
+            key = reopened.register(reactor.selector, SelectionKey.OP_ACCEPT, this);
+        } catch (IOException e) {
+            reopened.close();
+            throw e;
+        }
+        server = reopened;
     }
 
     @Override
