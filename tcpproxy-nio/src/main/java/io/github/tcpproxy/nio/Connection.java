@@ -438,12 +438,18 @@ final class Connection implements Handler, SelectionContext {
             implements ConnectionInfo {
         @Override
         public void close() {
+            if (!connection.proxy.isRunning()) {
+                return; // closing the proxy ends every connection anyway
+            }
             connection.proxy.faults.onConnection(connection, "close connection #" + id,
                     () -> connection.endByFault(false));
         }
 
         @Override
         public void reset() {
+            if (!connection.proxy.isRunning()) {
+                return;
+            }
             connection.proxy.faults.onConnection(connection, "reset connection #" + id,
                     () -> connection.endByFault(true));
         }

@@ -97,7 +97,17 @@ final class FaultRegistry {
             if (!target.selects(index, c.id(), seed)) {
                 return false;
             }
-            return target.predicate() == null || target.predicate().test(c.snapshot());
+            if (target.predicate() == null) {
+                return true;
+            }
+            try {
+                return target.predicate().test(c.snapshot());
+            } catch (RuntimeException e) {
+                // The user's predicate failed: the connection must still be served, without this fault.
+                log.warn("the predicate of fault {} failed on connection #{}; the fault does not apply to it",
+                        fault, c.id(), e);
+                return false;
+            }
         }
 
         @Override

@@ -31,10 +31,15 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(60)
 class FaultEndingTest {
 
-    /** A backend that sends {@code size} bytes of seed 20 and then waits for the client to end. */
+    /**
+     * A backend that waits for one byte from the client (so that the client is surely connected
+     * before anything can end the connection), sends {@code size} bytes of seed 20 and then waits
+     * for the client to end.
+     */
     private static ScriptedServer streaming(long size) {
         return ScriptedServer.start(socket -> {
             try {
+                socket.getInputStream().read();
                 Payloads.write(socket.getOutputStream(), 20, size);
                 socket.getInputStream().read();
             } catch (IOException expected) {
@@ -50,6 +55,7 @@ class FaultEndingTest {
                 FaultHandle limit = proxy.addFault(Faults.limitData(1000),
                         FaultTarget.all().direction(FlowDirection.BACKEND_TO_CLIENT));
                 Socket client = Sockets.connect(proxy.localAddress())) {
+            client.getOutputStream().write(0);
             byte[] got = Payloads.readToEof(client.getInputStream(), 100_000);
             assertThat(got).hasSize(1000);
             assertThat(Payloads.sha256(got)).isEqualTo(Payloads.sha256(20, 1000));
@@ -64,6 +70,7 @@ class FaultEndingTest {
                 FaultHandle limit = proxy.addFault(Faults.limitData(1000, Ending.RESET),
                         FaultTarget.all().direction(FlowDirection.BACKEND_TO_CLIENT));
                 Socket client = Sockets.connect(proxy.localAddress())) {
+            client.getOutputStream().write(0);
             Received r = readUntilEnd(client.getInputStream());
             assertThat(r.bytes).as("bytes before the reset").isLessThanOrEqualTo(1000);
             assertThat(r.end).isInstanceOf(SocketException.class);
@@ -108,6 +115,7 @@ class FaultEndingTest {
                 FaultHandle close = proxy.addFault(Faults.closeAfter(Duration.ofMillis(300)));
                 Socket client = Sockets.connect(proxy.localAddress())) {
             long start = System.nanoTime();
+            client.getOutputStream().write(0);
             Received r = readUntilEnd(client.getInputStream());
             assertThat(r.bytes).as("data flowed before the end").isPositive();
             assertThat(millisSince(start)).isGreaterThanOrEqualTo(300 - 50);
@@ -122,6 +130,7 @@ class FaultEndingTest {
                 FaultHandle reset = proxy.addFault(Faults.resetAfter(Duration.ofMillis(300)));
                 Socket client = Sockets.connect(proxy.localAddress())) {
             long start = System.nanoTime();
+            client.getOutputStream().write(0);
             Received r = readUntilEnd(client.getInputStream());
             assertThat(millisSince(start)).isGreaterThanOrEqualTo(300 - 50);
             assertThat(r.end).isInstanceOf(SocketException.class);
@@ -168,6 +177,8 @@ class FaultEndingTest {
             long during = proxy.stats().bytesClientToBackend() + proxy.stats().bytesBackendToClient();
             assertThat(during).as("bytes passed while frozen").isEqualTo(before);
             assertThat(proxy.stats().activeConnections()).as("still open").isEqualTo(1);
+            assertThat(proxy.stats().bufferedBytes()).as("held: at most one buffer per direction")
+                    .isLessThanOrEqualTo(2 * 64 * 1024);
             freeze.close();
             assertThat(reader.get(30, TimeUnit.SECONDS))
                     .isEqualTo(new Payloads.Received(size, writer.get(30, TimeUnit.SECONDS)));

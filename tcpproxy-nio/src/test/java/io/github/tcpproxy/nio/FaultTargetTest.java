@@ -159,6 +159,17 @@ class FaultTargetTest {
     }
 
     @Test
+    void aPredicateThatThrowsLeavesTheConnectionServedWithoutTheFault() throws Exception {
+        try (EchoServer echo = EchoServer.start();
+                RunningProxy proxy = Loopback.proxyTo(echo).start();
+                FaultHandle fault = proxy.addFault(Faults.acceptThenReset(), FaultTarget.all().where(c -> {
+                    throw new IllegalStateException("a bug in the test's predicate");
+                }))) {
+            assertThat(openAndSeeWhichReset(proxy)).isEmpty();
+        }
+    }
+
+    @Test
     void awaitOpenConnectionsTimesOutWithWhatItSaw() throws Exception {
         try (EchoServer echo = EchoServer.start();
                 RunningProxy proxy = Loopback.proxyTo(echo).start()) {
