@@ -29,6 +29,8 @@ public interface FaultHandle extends AutoCloseable {
      *
      * @throws IllegalStateException if called on one of the proxy's own threads, which would
      *     deadlock
+     * @throws io.github.tcpproxy.TcpProxyException if removing a
+     *     {@link Faults#refuseConnections() refuse-connections} fault cannot bind the port again
      */
     @Override
     void close();

@@ -120,8 +120,8 @@ final class Acceptor implements Handler {
             }
             return;
         }
-        if (server.isOpen()) {
-            return;
+        if (server.isOpen() || !proxy.isRunning()) {
+            return; // listening already, or close() has begun: it must not find a new socket open
         }
         ServerSocketChannel reopened = ServerSocketChannel.open();
         try {

@@ -26,6 +26,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** Faults that stop data or end connections: limit-data, timeout, close/reset-after, slow close, freeze. */
 @Timeout(60)
@@ -108,32 +110,24 @@ class FaultEndingTest {
         }
     }
 
-    @Test
-    void closeAfterEndsAConnectionWhileDataFlows() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Ending.class)
+    void closeAfterAndResetAfterEndAConnectionWhileDataFlows(Ending ending) throws Exception {
         try (ScriptedServer backend = streaming(Long.MAX_VALUE / 2);
                 RunningProxy proxy = Loopback.proxyTo(backend).start();
-                FaultHandle close = proxy.addFault(Faults.closeAfter(Duration.ofMillis(300)));
+                FaultHandle end = proxy.addFault(ending == Ending.CLOSE ? Faults.closeAfter(Duration.ofMillis(300))
+                        : Faults.resetAfter(Duration.ofMillis(300)));
                 Socket client = Sockets.connect(proxy.localAddress())) {
             long start = System.nanoTime();
             client.getOutputStream().write(0);
             Received r = readUntilEnd(client.getInputStream());
-            assertThat(r.bytes).as("data flowed before the end").isPositive();
-            assertThat(millisSince(start)).isGreaterThanOrEqualTo(300 - 50);
-            assertThat(r.end).as("an orderly end").isNull();
-        }
-    }
-
-    @Test
-    void resetAfterResetsAConnectionWhileDataFlows() throws Exception {
-        try (ScriptedServer backend = streaming(Long.MAX_VALUE / 2);
-                RunningProxy proxy = Loopback.proxyTo(backend).start();
-                FaultHandle reset = proxy.addFault(Faults.resetAfter(Duration.ofMillis(300)));
-                Socket client = Sockets.connect(proxy.localAddress())) {
-            long start = System.nanoTime();
-            client.getOutputStream().write(0);
-            Received r = readUntilEnd(client.getInputStream());
-            assertThat(millisSince(start)).isGreaterThanOrEqualTo(300 - 50);
-            assertThat(r.end).isInstanceOf(SocketException.class);
+            assertThat(millisSince(start)).isGreaterThanOrEqualTo(300 - 50); // the timer started at accept
+            if (ending == Ending.CLOSE) {
+                assertThat(r.bytes).as("data flowed before the end").isPositive();
+                assertThat(r.end).as("an orderly end").isNull();
+            } else {
+                assertThat(r.end).as("a reset").isInstanceOf(SocketException.class);
+            }
         }
     }
 
