@@ -152,11 +152,13 @@ class FaultEndingTest {
 
     @Test
     void freezeThenUnfreezeLosesNoByte() throws Exception {
-        long size = 4L << 20;
+        long size = 64L << 20; // more than the socket buffers on both sides can hold
         try (EchoServer echo = EchoServer.start();
                 RunningProxy proxy = Loopback.proxyTo(echo).start();
                 Socket client = Sockets.connect(proxy.localAddress())) {
             EchoServer.assertEchoes(client, new byte[] {1});
+            // The counters are updated just after the write that the client saw: wait for them.
+            proxy.awaitBytes(FlowDirection.BOTH, 2, Duration.ofSeconds(10));
             long before = proxy.stats().bytesClientToBackend() + proxy.stats().bytesBackendToClient();
             FaultHandle freeze = proxy.addFault(Faults.freeze());
             CompletableFuture<String> writer = Async.start("freeze-writer", () -> {
@@ -167,7 +169,7 @@ class FaultEndingTest {
             CompletableFuture<Payloads.Received> reader = Async.start("reader",
                     () -> Payloads.drain(client.getInputStream(), 2 * size));
             // The writer fills the socket buffers and blocks: the frozen proxy holds one buffer and reads no more.
-            Await.until("the writer is blocked", Duration.ofSeconds(10), () -> isBlockedWriting(writer));
+            Await.until("the writer is writing", Duration.ofSeconds(10), () -> isWriting(writer));
             long during = proxy.stats().bytesClientToBackend() + proxy.stats().bytesBackendToClient();
             assertThat(during).as("bytes passed while frozen").isEqualTo(before);
             assertThat(proxy.stats().activeConnections()).as("still open").isEqualTo(1);
@@ -179,7 +181,7 @@ class FaultEndingTest {
         }
     }
 
-    private static boolean isBlockedWriting(CompletableFuture<String> writer) {
+    private static boolean isWriting(CompletableFuture<String> writer) {
         if (writer.isDone()) {
             throw new AssertionError("the writer finished while the proxy was frozen");
         }

@@ -18,6 +18,8 @@ import io.github.tcpproxy.testing.Sockets;
 import java.net.Socket;
 import java.net.SocketException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -146,6 +148,56 @@ class FaultShapingTest {
                 Socket client = Sockets.connect(proxy.localAddress())) {
             client.getOutputStream().write(1);
             assertThat(Sockets.readOutcome(client)).isInstanceOf(SocketException.class);
+        }
+    }
+
+    @Test
+    void addingAndRemovingFaultsWhileManySessionsStreamLosesNoByte() throws Exception {
+        int sessions = 20;
+        long size = 1L << 20;
+        try (EchoServer echo = EchoServer.start(0, 2 * sessions, null);
+                RunningProxy proxy = Loopback.proxyTo(echo).bufferSize(16 * 1024).start()) {
+            List<Socket> clients = new ArrayList<>();
+            List<CompletableFuture<String>> writers = new ArrayList<>();
+            List<CompletableFuture<Payloads.Received>> readers = new ArrayList<>();
+            try {
+                for (int i = 0; i < sessions; i++) {
+                    Socket client = Sockets.connect(proxy.localAddress());
+                    clients.add(client);
+                    long seed = 100 + i;
+                    writers.add(Async.start("writer-" + i, () -> {
+                        String sha = Payloads.write(client.getOutputStream(), seed, size);
+                        client.shutdownOutput();
+                        return sha;
+                    }));
+                    readers.add(Async.start("reader-" + i, () -> Payloads.drain(client.getInputStream(), 2 * size)));
+                }
+                proxy.awaitBytes(FlowDirection.BACKEND_TO_CLIENT, sessions * size / 8, Duration.ofSeconds(30));
+                try (FaultHandle slicer = proxy.addFault(Faults.slicer(1000, 500, Duration.ofMillis(1)),
+                                FaultTarget.all().direction(FlowDirection.CLIENT_TO_BACKEND));
+                        FaultHandle latency = proxy.addFault(Faults.latency(Duration.ofMillis(2)),
+                                FaultTarget.all().everyNth(2));
+                        FaultHandle bandwidth = proxy.addFault(Faults.bandwidth(4 << 20),
+                                FaultTarget.all().direction(FlowDirection.BACKEND_TO_CLIENT))) {
+                    long before = proxy.stats().bytesBackendToClient();
+                    // Some bytes pass under the faults (unless everything passed already).
+                    proxy.awaitBytes(FlowDirection.BACKEND_TO_CLIENT, Math.min(before + 64 * 1024, sessions * size),
+                            Duration.ofSeconds(30));
+                    FaultHandle freeze = proxy.addFault(Faults.freeze(), FaultTarget.all().first(5));
+                    freeze.close();
+                }
+                for (int i = 0; i < sessions; i++) {
+                    assertThat(readers.get(i).get(60, TimeUnit.SECONDS)).as("session %d", i)
+                            .isEqualTo(new Payloads.Received(size, writers.get(i).get(60, TimeUnit.SECONDS)));
+                }
+            } finally {
+                for (Socket client : clients) {
+                    client.close();
+                }
+            }
+            proxy.awaitOpenConnections(0, Duration.ofSeconds(10));
+            assertThat(proxy.stats().bufferedBytes()).isZero();
+            echo.assertNoFailures();
         }
     }
 
