@@ -34,7 +34,9 @@ public final class Faults {
 
     /**
      * Delays every chunk by {@code latency} plus a random jitter drawn per chunk (never below
-     * zero in total), keeping the order of the data.
+     * zero in total), keeping the order of the data. The delay counts from when the proxy reads
+     * the chunk; as the proxy holds one chunk per direction at a time (memory stays bounded), a
+     * stream through a large latency also slows to about one buffer per delay.
      *
      * @throws IllegalArgumentException if an argument is null or a duration negative
      */

@@ -7,11 +7,11 @@ import io.github.tcpproxy.fault.FaultHandle;
 import io.github.tcpproxy.fault.FaultTarget;
 import java.net.InetSocketAddress;
 import java.nio.channels.SelectionKey;
-import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -29,14 +29,14 @@ final class FaultRegistry {
     private static final Registration[] NONE = new Registration[0];
     /** Bound on the wait for each reactor to apply a change. */
     private static final long REACTOR_WAIT_MILLIS = 10_000;
-    private static final SecureRandom SEEDS = new SecureRandom();
 
     private final NioProxy proxy;
     private final Object lock = new Object();
     /** Copy-on-write, read on every accept: empty almost always. */
     private volatile Registration[] active = NONE;
     private int refusing;
-    private Registration disabled;
+    /** The refuse fault of disable(), or null: read by isEnabled() on any thread. */
+    private volatile Registration disabled;
 
     FaultRegistry(NioProxy proxy) {
         this.proxy = proxy;
@@ -144,7 +144,7 @@ final class FaultRegistry {
         if (!proxy.isRunning()) {
             throw new IllegalStateException("addFault(" + fault + "): the proxy is closed");
         }
-        long seed = target.seed().orElseGet(SEEDS::nextLong);
+        long seed = target.seed().orElseGet(() -> ThreadLocalRandom.current().nextLong());
         Registration r;
         synchronized (lock) {
             r = new Registration(fault, target, seed, proxy.lastConnectionId());
