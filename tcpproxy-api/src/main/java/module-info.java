@@ -10,6 +10,7 @@ module io.github.tcpproxy {
     requires org.slf4j;
 
     exports io.github.tcpproxy;
+    exports io.github.tcpproxy.fault;
     exports io.github.tcpproxy.spi;
     exports io.github.tcpproxy.strategy;
     exports io.github.tcpproxy.internal to io.github.tcpproxy.nio;

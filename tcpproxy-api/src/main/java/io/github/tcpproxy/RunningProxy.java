@@ -1,8 +1,15 @@
 package io.github.tcpproxy;
 
+import io.github.tcpproxy.fault.Fault;
+import io.github.tcpproxy.fault.FaultHandle;
+import io.github.tcpproxy.fault.FaultTarget;
+import io.github.tcpproxy.fault.FlowDirection;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 
 /**
  * A started proxy, returned by {@link TcpProxy.Builder#start()}: it is already listening when
@@ -89,4 +96,129 @@ public interface RunningProxy extends AutoCloseable {
      * @throws IllegalArgumentException if {@code drainTimeout} is null or negative
      */
     void close(Duration drainTimeout);
+
+    // ---- faults, for tests ----
+
+    /**
+     * Adds {@code fault} for every connection, existing and new, both directions:
+     * {@code addFault(fault, FaultTarget.all())}.
+     *
+     * @see #addFault(Fault, FaultTarget)
+     */
+    default FaultHandle addFault(Fault fault) {
+        return addFault(fault, FaultTarget.all());
+    }
+
+    /**
+     * Adds {@code fault} for the connections and directions {@code target} selects. Returns once
+     * the fault is in force on every connection it targets: on those open now (when the target
+     * includes them), and on every connection accepted from now on. Close the returned handle to
+     * remove it.
+     *
+     * @throws IllegalArgumentException if an argument is null
+     * @throws IllegalStateException if the proxy is closed, or if called on one of the proxy's
+     *     own threads (which would deadlock)
+     */
+    FaultHandle addFault(Fault fault, FaultTarget target);
+
+    /** The faults in force now, in the order they were added. */
+    List<FaultHandle> faults();
+
+    /**
+     * Removes every fault, as if each handle were closed, and returns once none is in force.
+     * Does not {@link #enable()} a disabled proxy.
+     *
+     * @throws IllegalStateException if called on one of the proxy's own threads
+     */
+    void removeAllFaults();
+
+    /**
+     * Disables the proxy, like Toxiproxy's {@code enabled=false}: it stops listening (new
+     * clients are refused) and resets every open connection. Returns once that is done; does
+     * nothing if it is disabled already.
+     *
+     * @throws IllegalStateException if the proxy is closed or this is called on one of its threads
+     */
+    void disable();
+
+    /**
+     * Enables the proxy again after {@link #disable()}: it listens again, on the same port.
+     * Does nothing if it is enabled.
+     *
+     * @throws IllegalStateException if called on one of the proxy's own threads
+     * @throws TcpProxyException if the port cannot be bound again
+     */
+    void enable();
+
+    /** Whether the proxy is enabled: true unless {@link #disable()} was called last. */
+    boolean isEnabled();
+
+    /**
+     * A snapshot of the client connections open now, by id: addresses, byte counts and state.
+     * Each can be closed or reset through it.
+     *
+     * @throws IllegalStateException if called on one of the proxy's own threads
+     */
+    List<ConnectionInfo> connections();
+
+    /**
+     * Waits until exactly {@code n} client connections are open (connecting ones included), as
+     * {@link ProxyStats#activeConnections()} counts them.
+     *
+     * @throws TimeoutException naming the count seen last if that does not happen within
+     *     {@code timeout}
+     * @throws InterruptedException if interrupted while waiting
+     */
+    default void awaitOpenConnections(int n, Duration timeout) throws TimeoutException, InterruptedException {
+        await(timeout, () -> stats().activeConnections() == n,
+                () -> n + " open connection(s); open now: " + stats().activeConnections());
+    }
+
+    /**
+     * Waits until at least {@code n} bytes in total have passed in direction {@code flow}
+     * ({@link FlowDirection#BOTH}: both directions added up) since the proxy started.
+     *
+     * @throws TimeoutException naming the count seen last if that does not happen within
+     *     {@code timeout}
+     * @throws InterruptedException if interrupted while waiting
+     */
+    default void awaitBytes(FlowDirection flow, long n, Duration timeout) throws TimeoutException, InterruptedException {
+        if (flow == null) {
+            throw new IllegalArgumentException("flow must not be null");
+        }
+        BooleanSupplier done = () -> bytes(stats(), flow) >= n;
+        await(timeout, done, () -> n + " bytes " + flow + "; passed now: " + bytes(stats(), flow));
+    }
+
+    private static long bytes(ProxyStats s, FlowDirection flow) {
+        switch (flow) {
+            case CLIENT_TO_BACKEND:
+                return s.bytesClientToBackend();
+            case BACKEND_TO_CLIENT:
+                return s.bytesBackendToClient();
+            default:
+                return s.bytesClientToBackend() + s.bytesBackendToClient();
+        }
+    }
+
+    /** Polls {@code condition} with pauses from 1 ms to 20 ms until it holds or time is up. */
+    private static void await(Duration timeout, BooleanSupplier condition, java.util.function.Supplier<String> what)
+            throws TimeoutException, InterruptedException {
+        if (timeout == null || timeout.isNegative()) {
+            throw new IllegalArgumentException("timeout " + timeout + " must be zero or positive");
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        long pause = 1_000_000L;
+        while (!condition.getAsBoolean()) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                throw new TimeoutException("timed out after " + timeout.toMillis() + " ms waiting for " + what.get());
+            }
+            LockSupport.parkNanos(Math.min(pause, left));
+            if (Thread.interrupted()) {
+                throw new InterruptedException("interrupted waiting for " + what.get());
+            }
+            pause = Math.min(pause * 2, 20_000_000L);
+        }
+    }
 }

@@ -27,8 +27,12 @@ final class Acceptor implements Handler {
 
     private final NioProxy proxy;
     private final Reactor reactor;
-    private final ServerSocketChannel server;
-    /** Whether clients go to every reactor in turn (one listen socket) or stay on this one. */
+    /** Replaced when listening stops and starts again (the refuse-connections fault). */
+    private ServerSocketChannel server;
+    /**
+     * Whether clients go to every reactor in turn (one listen socket) or stay on this one (one
+     * {@code SO_REUSEPORT} socket per reactor).
+     */
     private final boolean handOff;
     private SelectionKey key;
     private Timers.Timer resumeTimer;
@@ -117,6 +121,34 @@ final class Acceptor implements Handler {
         } catch (IOException e) {
             log.debug("closing the listen socket failed", e);
         }
+    }
+
+    /**
+     * Stops or starts listening, for faults that refuse clients: stopping closes the listen
+     * socket (clients are refused); starting binds a new one to the same address. Reactor thread.
+     *
+     * @throws IOException if the address cannot be bound again
+     */
+    void setListening(boolean listening) throws IOException {
+        if (!listening) {
+            if (server.isOpen()) {
+                close();
+            }
+            return;
+        }
+        if (server.isOpen() || !proxy.isRunning()) {
+            return; // listening already, or close() has begun: it must not find a new socket open
+        }
+        // Without hand-off this socket is one of a group: it joins the others again.
+        ServerSocketChannel reopened = Listeners.openUnbound(!handOff);
+        try {
+            reopened.bind(proxy.localAddress(), proxy.config.acceptBacklog());
+            key = reopened.register(reactor.selector, SelectionKey.OP_ACCEPT, this);
+        } catch (IOException e) {
+            reopened.close();
+            throw e;
+        }
+        server = reopened;
     }
 
     @Override

@@ -1,5 +1,7 @@
 package io.github.tcpproxy.nio;
 
+import io.github.tcpproxy.ConnectionInfo;
+import io.github.tcpproxy.ConnectionState;
 import io.github.tcpproxy.internal.Addresses;
 import io.github.tcpproxy.spi.BackendView;
 import io.github.tcpproxy.spi.SelectionContext;
@@ -56,6 +58,8 @@ final class Connection implements Handler, SelectionContext {
     private int state = CONNECTING;
     private final Direction up = new Direction(this, true);
     private final Direction down = new Direction(this, false);
+    /** The faults in force on this connection, or null (almost always): see {@link FaultChain}. */
+    FaultChain faults;
 
     Connection(Reactor reactor, SocketChannel client) {
         this.reactor = reactor;
@@ -78,6 +82,12 @@ final class Connection implements Handler, SelectionContext {
         }
         if (log.isDebugEnabled()) { // the arguments box and allocate even when off
             log.debug("#{} accepted from {}", id, fmt(clientAddress));
+        }
+        if (proxy.faults.any()) {
+            proxy.faults.attachNew(this);
+            if (state == CLOSED) {
+                return;
+            }
         }
         connectNext();
     }
@@ -125,6 +135,10 @@ final class Connection implements Handler, SelectionContext {
             log.debug("#{} backend {} chosen (attempt {})", id, chosen, attempts);
         }
         InetSocketAddress address = chosen.address();
+        if (faults != null && !faults.allowConnect(address)) {
+            onConnectFailed(new ConnectException("connection refused by a fault"));
+            return;
+        }
         try {
             backend = SocketChannel.open(address.getAddress() instanceof Inet4Address
                     ? StandardProtocolFamily.INET : StandardProtocolFamily.INET6);
@@ -254,7 +268,7 @@ final class Connection implements Handler, SelectionContext {
         }
     }
 
-    private void updateInterest() {
+    void updateInterest() {
         if (state != OPEN) {
             return;
         }
@@ -299,6 +313,9 @@ final class Connection implements Handler, SelectionContext {
 
     /** Bookkeeping common to every way a connection ends; runs exactly once. */
     private void finish(String how) {
+        if (faults != null) {
+            faults.stopAll();
+        }
         up.releaseBuffer();
         down.releaseBuffer();
         count(UNCOUNTED);
@@ -327,6 +344,131 @@ final class Connection implements Handler, SelectionContext {
             b.inactive.incrementAndGet();
         }
         counted = next;
+    }
+
+    // ---- faults (see FaultChain and FaultRegistry) ----
+
+    long id() {
+        return id;
+    }
+
+    /** The backend chosen for this connection, or null before one is. */
+    InetSocketAddress backendAddress() {
+        return target == null ? null : target.address();
+    }
+
+    boolean isClosed() {
+        return state == CLOSED;
+    }
+
+    /** Whether {@code key} is this connection's client key: it has two keys, and is counted once. */
+    boolean isClientKey(SelectionKey key) {
+        return key == clientKey;
+    }
+
+    boolean hasFault(FaultRegistry.Registration registration) {
+        return faults != null && faults.contains(registration);
+    }
+
+    void attachFault(FaultRegistry.Registration registration) {
+        FaultChain chain = faults != null ? faults : new FaultChain(this);
+        boolean attached = chain.attach(registration);
+        if (attached && faults == null) {
+            faults = chain;
+        }
+        chain.applyRequestedEnd();
+    }
+
+    void detachFault(FaultRegistry.Registration registration) {
+        if (faults == null || !faults.detach(registration)) {
+            return;
+        }
+        if (faults.isEmpty()) {
+            faults = null;
+        }
+        resumeFaulted(io.github.tcpproxy.fault.FlowDirection.BOTH);
+    }
+
+    /** Offers data (or a FIN) a fault held in {@code flow} again. */
+    void resumeFaulted(io.github.tcpproxy.fault.FlowDirection flow) {
+        if (state != OPEN) {
+            return;
+        }
+        try {
+            if (flow.includes(io.github.tcpproxy.fault.FlowDirection.CLIENT_TO_BACKEND)) {
+                up.resume();
+            }
+            if (state == OPEN && flow.includes(io.github.tcpproxy.fault.FlowDirection.BACKEND_TO_CLIENT)) {
+                down.resume();
+            }
+            updateInterest();
+        } catch (IOException e) {
+            log.debug("#{} I/O failure, resetting both sides: {}", id, e.toString());
+            abort();
+        }
+    }
+
+    /** Ends the connection for a fault or a user: orderly (FIN both ways, then close) or with a reset. */
+    void endByFault(boolean reset) {
+        if (state == CLOSED) {
+            return;
+        }
+        if (reset) {
+            abort();
+            return;
+        }
+        state = CLOSED;
+        cancelConnectTimer();
+        shutdownOutputQuietly(client);
+        shutdownOutputQuietly(backend);
+        closeQuietly(client);
+        closeQuietly(backend);
+        finish("closed by a fault");
+    }
+
+    ConnectionInfo snapshot() {
+        ConnectionState s = state == CONNECTING ? ConnectionState.CONNECTING
+                : up.finished || down.finished ? ConnectionState.HALF_CLOSED : ConnectionState.OPEN;
+        return new Snapshot(this, id, clientAddress, backendAddress(), up.bytes, down.bytes, s);
+    }
+
+    /** What {@link io.github.tcpproxy.RunningProxy#connections()} lists. */
+    private record Snapshot(Connection connection, long id, InetSocketAddress clientAddress,
+            InetSocketAddress backend, long bytesClientToBackend, long bytesBackendToClient, ConnectionState state)
+            implements ConnectionInfo {
+        @Override
+        public void close() {
+            if (!connection.proxy.isRunning()) {
+                return; // closing the proxy ends every connection anyway
+            }
+            connection.proxy.faults.onConnection(connection, "close connection #" + id,
+                    () -> connection.endByFault(false));
+        }
+
+        @Override
+        public void reset() {
+            if (!connection.proxy.isRunning()) {
+                return;
+            }
+            connection.proxy.faults.onConnection(connection, "reset connection #" + id,
+                    () -> connection.endByFault(true));
+        }
+
+        @Override
+        public String toString() {
+            return "#" + id + " " + fmt(clientAddress) + " -> " + (backend == null ? "-" : fmt(backend)) + " "
+                    + state + ", " + bytesClientToBackend + " bytes up, " + bytesBackendToClient + " bytes down";
+        }
+    }
+
+    private static void shutdownOutputQuietly(SocketChannel ch) {
+        if (ch != null && ch.isOpen()) {
+            try {
+                ch.shutdownOutput();
+            } catch (IOException e) {
+                log.trace("shutdownOutput failed", e);
+            }
+        }
     }
 
     private static void closeQuietly(SocketChannel ch) {

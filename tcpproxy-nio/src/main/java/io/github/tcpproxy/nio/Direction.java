@@ -28,6 +28,10 @@ final class Direction {
     long bytes;
     /** The backend of the connection, for its byte counters. */
     BackendState backend;
+    /** A fault holds {@link #pending} (or the FIN) back: neither read nor write until resumed. */
+    private boolean held;
+    /** When {@link #pending} was read, for faults that delay it. */
+    private long readNanos;
 
     Direction(Connection connection, boolean clientToBackend) {
         this.connection = connection;
@@ -35,15 +39,20 @@ final class Direction {
     }
 
     boolean wantsRead() {
-        return !srcEnded && pending == null;
+        return !srcEnded && pending == null && !held;
     }
 
     boolean wantsWrite() {
-        return pending != null;
+        return pending != null && !held;
     }
 
     /** src is readable: relay what it has. */
     void onReadable() throws IOException {
+        FaultChain faults = connection.faults;
+        if (faults != null && faults.applies(clientToBackend)) {
+            readThroughFaults();
+            return;
+        }
         Reactor reactor = connection.reactor;
         ByteBuffer buf = reactor.buffers.acquire();
         boolean kept = false;
@@ -84,7 +93,12 @@ final class Direction {
     /** dst is writable again: drain the pending buffer. */
     void onWritable() throws IOException {
         ByteBuffer buf = pending;
-        if (buf == null) {
+        if (buf == null || held) {
+            return;
+        }
+        FaultChain faults = connection.faults;
+        if (faults != null && faults.applies(clientToBackend)) {
+            flushThroughFaults(faults);
             return;
         }
         int n = dst.write(buf);
@@ -120,6 +134,90 @@ final class Direction {
         finished = true;
         dst.shutdownOutput();
         connection.onDirectionFinished();
+    }
+
+    // ---- through faults: one read, then write only what the faults allow ----
+
+    /** Reads one chunk and keeps it as pending, for the faults to let through. */
+    private void readThroughFaults() throws IOException {
+        Reactor reactor = connection.reactor;
+        ByteBuffer buf = reactor.buffers.acquire();
+        int n;
+        try {
+            n = src.read(buf);
+        } catch (IOException e) {
+            reactor.buffers.release(buf);
+            throw e;
+        }
+        if (n <= 0) {
+            reactor.buffers.release(buf);
+            if (n < 0) {
+                srcEnded = true;
+                flushThroughFaults(connection.faults);
+            }
+            return;
+        }
+        buf.flip();
+        pending = buf;
+        readNanos = System.nanoTime();
+        reactor.buffered += n;
+        flushThroughFaults(connection.faults);
+    }
+
+    /**
+     * Writes as much of {@link #pending} as the faults allow, then the FIN if src ended and they
+     * allow it; what they hold stays, with {@link #held} set, until {@link #resume()}. With no
+     * faults left (they were removed) it writes everything, as the plain relay does.
+     */
+    private void flushThroughFaults(FaultChain faults) throws IOException {
+        held = false;
+        Reactor reactor = connection.reactor;
+        ByteBuffer buf = pending;
+        while (buf != null) {
+            int remaining = buf.remaining();
+            int allowed = faults == null ? remaining : Math.min(remaining, faults.allow(clientToBackend, remaining,
+                    readNanos));
+            if (allowed <= 0) {
+                held = true;
+                return;
+            }
+            int limit = buf.limit();
+            buf.limit(buf.position() + allowed);
+            int n;
+            try {
+                n = dst.write(buf);
+            } finally {
+                buf.limit(limit);
+            }
+            written(n);
+            reactor.buffered -= n;
+            if (faults != null && n > 0) {
+                faults.passed(clientToBackend, n);
+            }
+            if (!buf.hasRemaining()) {
+                pending = null;
+                reactor.buffers.release(buf);
+                buf = null;
+            } else if (n < allowed) {
+                return; // dst is full: wait for OP_WRITE
+            }
+        }
+        if (srcEnded && !finished) {
+            if (faults != null && !faults.allowEnd(clientToBackend)) {
+                held = true;
+                return;
+            }
+            endOutput();
+        }
+    }
+
+    /** A fault lets held data be offered again (or was removed). */
+    void resume() throws IOException {
+        if (!held || finished) {
+            return;
+        }
+        FaultChain faults = connection.faults;
+        flushThroughFaults(faults != null && faults.applies(clientToBackend) ? faults : null);
     }
 
     /** Returns the pending buffer, if any, to the pool. */

@@ -45,7 +45,7 @@ final class Listeners {
      */
     static List<ServerSocketChannel> open(InetSocketAddress listen, int backlog, int count) throws IOException {
         if (count == 1) {
-            ServerSocketChannel server = open(false);
+            ServerSocketChannel server = openUnbound(false);
             try {
                 server.bind(listen, backlog);
             } catch (IOException e) {
@@ -59,14 +59,14 @@ final class Listeners {
             // on the same port is an error rather than a silent share of the first one's clients.
             // It also picks the port when the caller asked for port 0.
             InetSocketAddress address;
-            try (ServerSocketChannel probe = open(false)) {
+            try (ServerSocketChannel probe = openUnbound(false)) {
                 probe.bind(listen, backlog);
                 address = (InetSocketAddress) probe.getLocalAddress();
             }
             List<ServerSocketChannel> group = new ArrayList<>(count);
             try {
                 for (int i = 0; i < count; i++) {
-                    ServerSocketChannel server = open(true);
+                    ServerSocketChannel server = openUnbound(true);
                     group.add(server);
                     server.bind(address, backlog);
                 }
@@ -84,7 +84,8 @@ final class Listeners {
         }
     }
 
-    private static ServerSocketChannel open(boolean reusePort) throws IOException {
+    /** A non-blocking listen socket, not bound yet. */
+    static ServerSocketChannel openUnbound(boolean reusePort) throws IOException {
         ServerSocketChannel server = ServerSocketChannel.open();
         try {
             server.setOption(StandardSocketOptions.SO_REUSEADDR, true);

@@ -2,9 +2,13 @@ package io.github.tcpproxy.nio;
 
 import io.github.tcpproxy.Backend;
 import io.github.tcpproxy.BackendStatus;
+import io.github.tcpproxy.ConnectionInfo;
 import io.github.tcpproxy.ProxyStats;
 import io.github.tcpproxy.RunningProxy;
 import io.github.tcpproxy.TcpProxyException;
+import io.github.tcpproxy.fault.Fault;
+import io.github.tcpproxy.fault.FaultHandle;
+import io.github.tcpproxy.fault.FaultTarget;
 import io.github.tcpproxy.internal.Addresses;
 import io.github.tcpproxy.spi.BackendView;
 import io.github.tcpproxy.spi.ProxyConfig;
@@ -52,6 +56,8 @@ final class NioProxy implements RunningProxy {
     private final Object drainLock = new Object();
     private final AtomicBoolean closing = new AtomicBoolean();
     private final CountDownLatch terminated = new CountDownLatch(1);
+    /** The faults in force, and what needs a visit of every reactor (snapshots, disable). */
+    final FaultRegistry faults = new FaultRegistry(this);
 
     private NioProxy(ProxyConfig config, List<ServerSocketChannel> servers) throws IOException {
         this.config = config;
@@ -129,6 +135,102 @@ final class NioProxy implements RunningProxy {
 
     long nextConnectionId() {
         return connectionIds.incrementAndGet();
+    }
+
+    /** The id of the last connection accepted so far (0 before the first). */
+    long lastConnectionId() {
+        return connectionIds.get();
+    }
+
+    boolean isOnReactor() {
+        for (Reactor r : reactors) {
+            if (r.inReactor()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Fails fast where waiting for the reactors would deadlock: on a reactor thread. */
+    void checkNotOnReactor(String call) {
+        if (isOnReactor()) {
+            throw new IllegalStateException(call + " must not be called on one of the proxy's own threads ("
+                    + Thread.currentThread().getName() + "): it waits for them");
+        }
+    }
+
+    /** Stops or starts listening (faults that refuse clients, disable/enable); waits until done. */
+    void setListening(boolean listening) {
+        CompletableFuture<?>[] all = new CompletableFuture<?>[acceptors.length];
+        for (int i = 0; i < acceptors.length; i++) {
+            Acceptor acceptor = acceptors[i];
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            all[i] = done;
+            acceptor.reactor().execute(() -> {
+                try {
+                    acceptor.setListening(listening);
+                    done.complete(null);
+                } catch (IOException | RuntimeException e) {
+                    done.completeExceptionally(e);
+                }
+            });
+        }
+        try {
+            CompletableFuture.allOf(all).get(REACTOR_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw new TcpProxyException("cannot listen on " + Addresses.format(localAddress) + " again: "
+                    + e.getCause().getMessage(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new TcpProxyException("the acceptor did not " + (listening ? "start" : "stop") + " listening within "
+                    + REACTOR_WAIT_MILLIS + " ms", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TcpProxyException("interrupted waiting for the acceptor", e);
+        }
+        log.info("{} listening on {}", listening ? "started" : "stopped", Addresses.format(localAddress));
+    }
+
+    // ---- faults, connections, enable/disable: see FaultRegistry ----
+
+    @Override
+    public FaultHandle addFault(Fault fault, FaultTarget target) {
+        return faults.add(fault, target);
+    }
+
+    @Override
+    public List<FaultHandle> faults() {
+        return faults.list();
+    }
+
+    @Override
+    public void removeAllFaults() {
+        faults.removeAll();
+    }
+
+    @Override
+    public void disable() {
+        if (!isRunning()) {
+            throw new IllegalStateException("disable(): the proxy is closed");
+        }
+        faults.disable();
+    }
+
+    @Override
+    public void enable() {
+        faults.enable();
+    }
+
+    @Override
+    public boolean isEnabled() {
+        return faults.isEnabled();
+    }
+
+    @Override
+    public List<ConnectionInfo> connections() {
+        if (!isRunning()) {
+            return List.of();
+        }
+        return faults.connections();
     }
 
     List<BackendView> backendViews() {

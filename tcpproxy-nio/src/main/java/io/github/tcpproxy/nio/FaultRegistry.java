@@ -1,0 +1,296 @@
+package io.github.tcpproxy.nio;
+
+import io.github.tcpproxy.ConnectionInfo;
+import io.github.tcpproxy.TcpProxyException;
+import io.github.tcpproxy.fault.Fault;
+import io.github.tcpproxy.fault.FaultHandle;
+import io.github.tcpproxy.fault.FaultTarget;
+import java.net.InetSocketAddress;
+import java.nio.channels.SelectionKey;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The faults in force on a proxy. Adding or removing one publishes the new set (read by every
+ * accept), then runs a task on every reactor that applies the change to the connections it
+ * owns, and waits for all of them: so the call returns once the change is in force everywhere.
+ * Also runs {@code disable()} / {@code enable()} and the connection snapshots, which need the
+ * same visit of every reactor.
+ */
+final class FaultRegistry {
+    private static final Logger log = LoggerFactory.getLogger(FaultRegistry.class);
+    private static final Registration[] NONE = new Registration[0];
+    /** Bound on the wait for each reactor to apply a change. */
+    private static final long REACTOR_WAIT_MILLIS = 10_000;
+
+    private final NioProxy proxy;
+    private final Object lock = new Object();
+    /** Copy-on-write, read on every accept: empty almost always. */
+    private volatile Registration[] active = NONE;
+    private int refusing;
+    /** The refuse fault of disable(), or null: read by isEnabled() on any thread. */
+    private volatile Registration disabled;
+
+    FaultRegistry(NioProxy proxy) {
+        this.proxy = proxy;
+    }
+
+    /** A fault added to the proxy: its handle. */
+    final class Registration implements FaultHandle {
+        private final Fault fault;
+        private final FaultTarget target;
+        private final long seed;
+        /** The last connection id issued when it was added: new connections have larger ids. */
+        private final long baseline;
+        private volatile boolean activeFlag = true;
+
+        Registration(Fault fault, FaultTarget target, long seed, long baseline) {
+            this.fault = fault;
+            this.target = target;
+            this.seed = seed;
+            this.baseline = baseline;
+        }
+
+        @Override
+        public Fault fault() {
+            return fault;
+        }
+
+        @Override
+        public FaultTarget target() {
+            return target;
+        }
+
+        @Override
+        public long seed() {
+            return seed;
+        }
+
+        @Override
+        public boolean isActive() {
+            return activeFlag;
+        }
+
+        @Override
+        public void close() {
+            remove(this);
+        }
+
+        /** Whether it applies to {@code c}, as a connection new at accept or existing at add time. */
+        boolean selects(Connection c, boolean isNew) {
+            FaultTarget.Scope scope = target.scope();
+            if (isNew ? scope == FaultTarget.Scope.EXISTING : scope == FaultTarget.Scope.NEW) {
+                return false;
+            }
+            InetSocketAddress backend = target.backend();
+            if (backend != null && c.backendAddress() != null && !backend.equals(c.backendAddress())) {
+                return false; // connected to another backend: never concerned
+            }
+            long index = scope == FaultTarget.Scope.NEW ? c.id() - baseline : c.id();
+            if (!target.selects(index, c.id(), seed)) {
+                return false;
+            }
+            if (target.predicate() == null) {
+                return true;
+            }
+            try {
+                return target.predicate().test(c.snapshot());
+            } catch (RuntimeException e) {
+                // The user's predicate failed: the connection must still be served, without this fault.
+                log.warn("the predicate of fault {} failed on connection #{}; the fault does not apply to it",
+                        fault, c.id(), e);
+                return false;
+            }
+        }
+
+        @Override
+        public String toString() {
+            return fault + " " + target + " (seed " + seed + ")";
+        }
+    }
+
+    /** Whether any fault is in force: the one check an accept pays when there is none. */
+    boolean any() {
+        return active.length > 0;
+    }
+
+    /** On accept, reactor thread: starts the faults that select the new connection. */
+    void attachNew(Connection c) {
+        for (Registration r : active) {
+            if (c.isClosed()) {
+                return;
+            }
+            if (r.selects(c, true)) {
+                c.attachFault(r);
+            }
+        }
+    }
+
+    FaultHandle add(Fault fault, FaultTarget target) {
+        if (fault == null) {
+            throw new IllegalArgumentException("fault must not be null");
+        }
+        if (target == null) {
+            throw new IllegalArgumentException("fault target must not be null");
+        }
+        proxy.checkNotOnReactor("addFault(" + fault + ")");
+        if (!proxy.isRunning()) {
+            throw new IllegalStateException("addFault(" + fault + "): the proxy is closed");
+        }
+        long seed = target.seed().orElseGet(() -> ThreadLocalRandom.current().nextLong());
+        Registration r;
+        synchronized (lock) {
+            r = new Registration(fault, target, seed, proxy.lastConnectionId());
+            Registration[] next = Arrays.copyOf(active, active.length + 1);
+            next[active.length] = r;
+            active = next;
+            if (fault.refusesNewConnections() && refusing++ == 0) {
+                proxy.setListening(false);
+            }
+            if (target.scope() != FaultTarget.Scope.NEW) {
+                onEveryReactor("add " + fault, reactor -> forEachConnection(reactor, c -> {
+                    if (!c.isClosed() && !c.hasFault(r) && r.selects(c, false)) {
+                        c.attachFault(r);
+                    }
+                }));
+            }
+        }
+        log.info("fault added: {}", r);
+        return r;
+    }
+
+    void remove(Registration r) {
+        proxy.checkNotOnReactor("removing fault " + r.fault);
+        synchronized (lock) {
+            int i = Arrays.asList(active).indexOf(r);
+            if (i < 0) {
+                return;
+            }
+            Registration[] next = new Registration[active.length - 1];
+            System.arraycopy(active, 0, next, 0, i);
+            System.arraycopy(active, i + 1, next, i, active.length - i - 1);
+            active = next.length == 0 ? NONE : next;
+            r.activeFlag = false;
+            if (proxy.isRunning()) {
+                onEveryReactor("remove " + r.fault, reactor -> forEachConnection(reactor, c -> c.detachFault(r)));
+                if (r.fault.refusesNewConnections() && --refusing == 0) {
+                    proxy.setListening(true);
+                }
+            }
+        }
+        log.info("fault removed: {}", r);
+    }
+
+    List<FaultHandle> list() {
+        List<FaultHandle> list = new ArrayList<>();
+        for (Registration r : active) {
+            if (r != disabled) {
+                list.add(r);
+            }
+        }
+        return List.copyOf(list);
+    }
+
+    void removeAll() {
+        for (FaultHandle h : list()) {
+            h.close();
+        }
+    }
+
+    void disable() {
+        proxy.checkNotOnReactor("disable()");
+        synchronized (lock) {
+            if (disabled != null) {
+                return;
+            }
+            disabled = (Registration) add(io.github.tcpproxy.fault.Faults.refuseConnections(),
+                    FaultTarget.all().scope(FaultTarget.Scope.NEW));
+            onEveryReactor("disable", reactor -> forEachConnection(reactor, c -> c.endByFault(true)));
+        }
+    }
+
+    void enable() {
+        proxy.checkNotOnReactor("enable()");
+        synchronized (lock) {
+            if (disabled != null) {
+                Registration r = disabled;
+                disabled = null;
+                remove(r);
+            }
+        }
+    }
+
+    boolean isEnabled() {
+        return disabled == null;
+    }
+
+    List<ConnectionInfo> connections() {
+        proxy.checkNotOnReactor("connections()");
+        List<ConnectionInfo> all = java.util.Collections.synchronizedList(new ArrayList<>());
+        onEveryReactor("snapshot connections", reactor -> forEachConnection(reactor, c -> all.add(c.snapshot())));
+        List<ConnectionInfo> sorted = new ArrayList<>(all);
+        sorted.sort((a, b) -> Long.compare(a.id(), b.id()));
+        return List.copyOf(sorted);
+    }
+
+    /** Runs {@code action} on one connection's reactor and waits for it (or just posts it from a reactor). */
+    void onConnection(Connection c, String what, Runnable action) {
+        Reactor reactor = c.reactor;
+        if (proxy.isOnReactor()) {
+            reactor.execute(action);
+            return;
+        }
+        CountDownLatch done = new CountDownLatch(1);
+        reactor.execute(() -> {
+            try {
+                action.run();
+            } finally {
+                done.countDown();
+            }
+        });
+        await(done, what);
+    }
+
+    private static void forEachConnection(Reactor reactor, Consumer<Connection> action) {
+        for (SelectionKey key : reactor.selector.keys().toArray(new SelectionKey[0])) {
+            if (key.attachment() instanceof Connection c && c.isClientKey(key)) {
+                action.accept(c);
+            }
+        }
+    }
+
+    /** Runs {@code action} on every reactor and returns once all have run it. */
+    private void onEveryReactor(String what, Consumer<Reactor> action) {
+        Reactor[] reactors = proxy.reactors;
+        CountDownLatch done = new CountDownLatch(reactors.length);
+        for (Reactor reactor : reactors) {
+            reactor.execute(() -> {
+                try {
+                    action.accept(reactor);
+                } finally {
+                    done.countDown();
+                }
+            });
+        }
+        await(done, what);
+    }
+
+    private static void await(CountDownLatch done, String what) {
+        try {
+            if (!done.await(REACTOR_WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
+                throw new TcpProxyException("the reactors did not " + what + " within " + REACTOR_WAIT_MILLIS
+                        + " ms", null);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TcpProxyException("interrupted waiting for the reactors to " + what, e);
+        }
+    }
+}
