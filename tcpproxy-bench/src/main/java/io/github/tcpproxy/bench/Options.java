@@ -31,6 +31,7 @@ final class Options {
                                     includes scale; redis needs redis-server and redis-benchmark)
               --duration-ms N       length of each stream, rr, rate and redis measurement (default 2000)
               --threads N           tcpproxy reactor threads = HAProxy nbthread (default: CPUs)
+              --buffer-size BYTES   tcpproxy's relay buffer size (default: the builder's, 64 KiB)
               --idle-conns N        idle connections to hold (default: as many as the open-file
                                     limit allows, at most 9,800)
               --rate-clients N      concurrent clients of the rate workload (default 32)
@@ -50,6 +51,7 @@ final class Options {
     Set<String> only = new LinkedHashSet<>(WORKLOADS);
     long durationMillis = 2000;
     int threads = Runtime.getRuntime().availableProcessors();
+    int bufferSize = io.github.tcpproxy.TcpProxy.Builder.DEFAULT_BUFFER_SIZE;
     int idleConnections = -1;
     int rateClients = 32;
     boolean haproxy = true;
@@ -117,6 +119,7 @@ final class Options {
                     durationGiven = true;
                 }
                 case "--threads" -> o.threads = intArg(args, ++i, a, 1, 64);
+                case "--buffer-size" -> o.bufferSize = intArg(args, ++i, a, 1024, 16 * 1024 * 1024);
                 case "--idle-conns" -> o.idleConnections = intArg(args, ++i, a, 1, 1_000_000);
                 case "--rate-clients" -> o.rateClients = intArg(args, ++i, a, 1, 250);
                 case "--no-haproxy" -> o.haproxy = false;
