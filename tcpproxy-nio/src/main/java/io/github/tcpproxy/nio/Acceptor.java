@@ -1,7 +1,9 @@
 package io.github.tcpproxy.nio;
 
+import io.github.tcpproxy.RefusalReason;
 import io.github.tcpproxy.internal.Addresses;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
@@ -10,8 +12,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Accepts clients on the listen socket, registered with the first reactor, and hands each one
- * to the reactors in turn. When {@code accept} fails (typically: out of file descriptors) it stops
+ * Accepts clients on the listen socket, registered with the first reactor, checks each against the
+ * access lists and limits ({@link Admission}: a refused client is closed at once, before any
+ * backend is contacted) and hands each one served to the reactors in turn. When {@code accept} fails (typically: out of file descriptors) it stops
  * listening for a moment instead of spinning on a socket that stays ready. Reactor thread only.
  */
 final class Acceptor implements Handler {
@@ -30,6 +33,8 @@ final class Acceptor implements Handler {
     private int next;
     private long lastFailureLog;
     private long failuresSinceLog;
+    private long lastRefusalLog = System.nanoTime() - TimeUnit.SECONDS.toNanos(1);
+    private long refusedSinceLog;
 
     Acceptor(NioProxy proxy, Reactor reactor, ServerSocketChannel server) {
         this.proxy = proxy;
@@ -56,14 +61,64 @@ final class Acceptor implements Handler {
             if (client == null) {
                 return;
             }
+            InetSocketAddress address;
+            try {
+                address = (InetSocketAddress) client.getRemoteAddress();
+            } catch (IOException e) {
+                log.debug("client lost before it could be served: {}", e.toString());
+                closeQuietly(client);
+                continue;
+            }
+            RefusalReason refusal = proxy.admission.admit(address.getAddress(), System.nanoTime());
+            if (refusal != null) {
+                refuse(client, address, refusal);
+                continue;
+            }
             proxy.connectionStarted();
             Reactor target = reactors[next];
             next = next + 1 == reactors.length ? 0 : next + 1;
             if (target == reactor) {
-                target.adopt(client);
+                target.adopt(client, address);
             } else {
-                target.execute(() -> target.adopt(client));
+                target.execute(() -> target.adopt(client, address));
             }
+        }
+    }
+
+    /** Closes a client that may not be served, counts it, and logs at most once a second. */
+    private void refuse(SocketChannel client, InetSocketAddress address, RefusalReason reason) {
+        closeQuietly(client);
+        switch (reason) {
+            case DENIED -> reactor.refusedDenied++;
+            case MAX_CONNECTIONS -> reactor.refusedMaxConnections++;
+            case MAX_CONNECTIONS_PER_CLIENT -> reactor.refusedMaxConnectionsPerClient++;
+            case RATE_LIMITED -> reactor.refusedRateLimited++;
+            default -> throw new AssertionError(reason);
+        }
+        refusedSinceLog++;
+        long now = System.nanoTime();
+        if (now - lastRefusalLog >= TimeUnit.SECONDS.toNanos(1)) {
+            log.warn("refused {} client(s) on {} in the last second; the last: {} ({})", refusedSinceLog,
+                    Addresses.format(proxy.localAddress()), Addresses.format(address), describe(reason));
+            lastRefusalLog = now;
+            refusedSinceLog = 0;
+        }
+    }
+
+    private static String describe(RefusalReason reason) {
+        return switch (reason) {
+            case DENIED -> "denied by the access lists";
+            case MAX_CONNECTIONS -> "max connections reached";
+            case MAX_CONNECTIONS_PER_CLIENT -> "max connections per client reached";
+            case RATE_LIMITED -> "connection rate per client exceeded";
+        };
+    }
+
+    private static void closeQuietly(SocketChannel client) {
+        try {
+            client.close();
+        } catch (IOException e) {
+            log.trace("close failed", e);
         }
     }
 

@@ -52,22 +52,30 @@ final class Connection implements Handler, SelectionContext {
     private BackendState[] failed;
     private int failedCount;
     private int attempts;
-    private Timers.Timer connectTimer;
+    /**
+     * The connection's one timer, created at its first use and re-armed without allocating: the
+     * connect deadline while connecting, then the idle or half-closed deadline.
+     */
+    private Timers.Timer timer;
+    /** When a byte last moved either way; kept only while an idle or half-closed timeout is on. */
+    private long lastActivity;
+    private final boolean timed;
     private int state = CONNECTING;
     private final Direction up = new Direction(this, true);
     private final Direction down = new Direction(this, false);
 
-    Connection(Reactor reactor, SocketChannel client) {
+    Connection(Reactor reactor, SocketChannel client, InetSocketAddress clientAddress) {
         this.reactor = reactor;
         this.proxy = reactor.proxy;
         this.client = client;
+        this.clientAddress = clientAddress;
         this.id = proxy.nextConnectionId();
+        this.timed = proxy.idleTimeoutNanos > 0 || proxy.halfClosedTimeoutNanos > 0;
     }
 
     /** Registers the client and starts connecting to a backend. */
     void start() {
         try {
-            clientAddress = (InetSocketAddress) client.getRemoteAddress();
             proxy.configure(client);
             // No interest yet: the client's first bytes wait in the kernel until the backend is up.
             clientKey = client.register(reactor.selector, 0, this);
@@ -136,8 +144,7 @@ final class Connection implements Handler, SelectionContext {
             } else {
                 backendKey = backend.register(reactor.selector, SelectionKey.OP_CONNECT, this);
                 backendOps = SelectionKey.OP_CONNECT;
-                connectTimer = reactor.timers.schedule(
-                        System.nanoTime() + proxy.connectTimeoutNanos, this::onConnectTimeout);
+                timer().reschedule(System.nanoTime() + proxy.connectTimeoutNanos);
             }
         } catch (IOException e) {
             onConnectFailed(e);
@@ -168,7 +175,7 @@ final class Connection implements Handler, SelectionContext {
         reactor.connectFailures++;
         failedBackend.connectFailed();
         log.debug("#{} connect to {} failed: {}", id, failedBackend, cause.toString());
-        cancelConnectTimer();
+        cancelTimer();
         closeQuietly(backend);
         backend = null;
         backendKey = null;
@@ -199,7 +206,7 @@ final class Connection implements Handler, SelectionContext {
     }
 
     private void onConnected() {
-        cancelConnectTimer();
+        cancelTimer();
         state = OPEN;
         count(ACTIVE);
         target.connectSucceeded();
@@ -212,14 +219,87 @@ final class Connection implements Handler, SelectionContext {
         if (log.isDebugEnabled()) { // the arguments box and allocate even when off
             log.debug("#{} connected {} -> {}", id, fmt(clientAddress), target);
         }
+        if (timed) {
+            lastActivity = System.nanoTime();
+            armActivityTimer();
+        }
         updateInterest();
     }
 
-    private void cancelConnectTimer() {
-        if (connectTimer != null) {
-            connectTimer.cancel();
-            connectTimer = null;
+    private Timers.Timer timer() {
+        if (timer == null) {
+            timer = reactor.timers.create(this::onTimer);
         }
+        return timer;
+    }
+
+    private void cancelTimer() {
+        if (timer != null) {
+            timer.cancel();
+        }
+    }
+
+    private void onTimer() {
+        if (state == CONNECTING) {
+            onConnectTimeout();
+        } else if (state == OPEN) {
+            onActivityTimer();
+        }
+    }
+
+    // ---- idle and half-closed timeouts ----
+
+    /** A byte moved: the connection is not idle. Cheap: the timer is re-armed only when it fires. */
+    void touch() {
+        if (timed) {
+            lastActivity = System.nanoTime();
+        }
+    }
+
+    private boolean halfClosed() {
+        return up.finished || down.finished;
+    }
+
+    /** The timeout that applies now, in nanoseconds; 0 for none. */
+    private long activityTimeout() {
+        if (halfClosed() && proxy.halfClosedTimeoutNanos > 0) {
+            return proxy.halfClosedTimeoutNanos;
+        }
+        return proxy.idleTimeoutNanos;
+    }
+
+    private void armActivityTimer() {
+        long timeout = activityTimeout();
+        if (timeout == 0) {
+            cancelTimer();
+        } else {
+            timer().reschedule(lastActivity + timeout);
+        }
+    }
+
+    /** The deadline came: close if nothing moved since, else sleep until the new deadline. */
+    private void onActivityTimer() {
+        long timeout = activityTimeout();
+        if (timeout == 0) {
+            return;
+        }
+        long due = lastActivity + timeout;
+        if (System.nanoTime() - due < 0) {
+            timer.reschedule(due);
+            return;
+        }
+        boolean half = halfClosed() && proxy.halfClosedTimeoutNanos > 0;
+        if (half) {
+            reactor.halfClosedTimeouts++;
+        } else {
+            reactor.idleTimeouts++;
+        }
+        log.debug("#{} {} timeout after {} ms; closing both sides", id, half ? "half-closed" : "idle",
+                TimeUnit.NANOSECONDS.toMillis(timeout));
+        state = CLOSED;
+        closeQuietly(client);
+        closeQuietly(backend);
+        finish(half ? "half-closed timeout" : "idle timeout");
     }
 
     // ---- relaying ----
@@ -279,6 +359,10 @@ final class Connection implements Handler, SelectionContext {
             finish("closed");
         } else {
             count(INACTIVE); // half-closed counts as inactive, as in IPVS
+            if (timed) {
+                lastActivity = System.nanoTime();
+                armActivityTimer();
+            }
         }
     }
 
@@ -291,7 +375,7 @@ final class Connection implements Handler, SelectionContext {
             return;
         }
         state = CLOSED;
-        cancelConnectTimer();
+        cancelTimer();
         resetQuietly(client);
         resetQuietly(backend);
         finish("reset");
@@ -299,11 +383,12 @@ final class Connection implements Handler, SelectionContext {
 
     /** Bookkeeping common to every way a connection ends; runs exactly once. */
     private void finish(String how) {
+        cancelTimer();
         up.releaseBuffer();
         down.releaseBuffer();
         count(UNCOUNTED);
         reactor.closed++;
-        proxy.connectionEnded();
+        proxy.connectionEnded(clientAddress);
         if (log.isDebugEnabled()) {
             log.debug("#{} {} {} -> {}: {} bytes up, {} bytes down, {} ms", id, how, fmt(clientAddress),
                     target != null ? target : "-", up.bytes, down.bytes,

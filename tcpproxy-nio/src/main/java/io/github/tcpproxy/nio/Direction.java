@@ -57,6 +57,7 @@ final class Direction {
                 if (n == 0) {
                     break;
                 }
+                connection.touch();
                 buf.flip();
                 written(dst.write(buf));
                 if (buf.hasRemaining()) {
@@ -105,6 +106,7 @@ final class Direction {
             return;
         }
         bytes += n;
+        connection.touch();
         Reactor reactor = connection.reactor;
         if (clientToBackend) {
             reactor.bytesUp += n;

@@ -38,6 +38,9 @@ final class NioProxy implements RunningProxy {
     final ProxyConfig config;
     final long connectTimeoutNanos;
     final long slowStartNanos;
+    final long idleTimeoutNanos;
+    final long halfClosedTimeoutNanos;
+    final Admission admission;
     final Reactor[] reactors;
     private final Strategy strategy;
     /** Copy-on-write: a new list on every change, so strategies may cache by its identity. */
@@ -57,6 +60,9 @@ final class NioProxy implements RunningProxy {
         this.config = config;
         this.connectTimeoutNanos = config.connectTimeout().toNanos();
         this.slowStartNanos = config.slowStart().toNanos();
+        this.idleTimeoutNanos = config.idleTimeout().toNanos();
+        this.halfClosedTimeoutNanos = config.halfClosedTimeout().toNanos();
+        this.admission = new Admission(config, open::get);
         this.strategy = config.strategy();
         List<BackendView> views = new ArrayList<>();
         for (int i = 0; i < config.backends().size(); i++) {
@@ -101,6 +107,10 @@ final class NioProxy implements RunningProxy {
         try {
             server = ServerSocketChannel.open();
             server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+            if (config.receiveBufferSize() > 0) {
+                // Before bind: accepted sockets inherit it, and the window scale is agreed at the handshake.
+                server.setOption(StandardSocketOptions.SO_RCVBUF, config.receiveBufferSize());
+            }
             server.configureBlocking(false);
             server.bind(listen, config.acceptBacklog());
         } catch (IOException e) {
@@ -158,13 +168,21 @@ final class NioProxy implements RunningProxy {
         channel.configureBlocking(false);
         channel.setOption(StandardSocketOptions.TCP_NODELAY, config.tcpNoDelay());
         channel.setOption(StandardSocketOptions.SO_KEEPALIVE, config.keepAlive());
+        if (config.sendBufferSize() > 0) {
+            channel.setOption(StandardSocketOptions.SO_SNDBUF, config.sendBufferSize());
+        }
+        if (config.receiveBufferSize() > 0) {
+            channel.setOption(StandardSocketOptions.SO_RCVBUF, config.receiveBufferSize());
+        }
     }
 
     void connectionStarted() {
         open.incrementAndGet();
     }
 
-    void connectionEnded() {
+    /** A connection admitted for {@code client} has ended, however. Any reactor thread. */
+    void connectionEnded(InetSocketAddress client) {
+        admission.release(client == null ? null : client.getAddress());
         if (open.decrementAndGet() == 0) {
             synchronized (drainLock) {
                 drainLock.notifyAll();
@@ -187,7 +205,19 @@ final class NioProxy implements RunningProxy {
         long failures = 0;
         long noBackend = 0;
         long acceptFailures = 0;
+        long denied = 0;
+        long maxConns = 0;
+        long maxPerClient = 0;
+        long rate = 0;
+        long idle = 0;
+        long halfClosed = 0;
         for (Reactor r : reactors) {
+            denied += r.refusedDenied;
+            maxConns += r.refusedMaxConnections;
+            maxPerClient += r.refusedMaxConnectionsPerClient;
+            rate += r.refusedRateLimited;
+            idle += r.idleTimeouts;
+            halfClosed += r.halfClosedTimeouts;
             accepted += r.accepted;
             closed += r.closed;
             up += r.bytesUp;
@@ -198,7 +228,7 @@ final class NioProxy implements RunningProxy {
             acceptFailures += r.acceptFailures;
         }
         return new ProxyStats(Math.max(0, accepted - closed), accepted, up, down, buffered, failures, noBackend,
-                acceptFailures);
+                acceptFailures, denied, maxConns, maxPerClient, rate, idle, halfClosed, backends());
     }
 
     // ---- backends at run time ----

@@ -1,6 +1,7 @@
 package io.github.tcpproxy.nio;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
@@ -50,6 +51,12 @@ final class Reactor implements Runnable {
     volatile long connectFailures;
     volatile long noBackend;
     volatile long acceptFailures;
+    volatile long refusedDenied;
+    volatile long refusedMaxConnections;
+    volatile long refusedMaxConnectionsPerClient;
+    volatile long refusedRateLimited;
+    volatile long idleTimeouts;
+    volatile long halfClosedTimeouts;
 
     Reactor(NioProxy proxy, int index, String threadName) throws IOException {
         this.proxy = proxy;
@@ -83,10 +90,14 @@ final class Reactor implements Runnable {
         }
     }
 
-    /** Takes over a freshly accepted client channel. Reactor thread. */
-    void adopt(SocketChannel client) {
+    /**
+     * Takes over a freshly accepted and admitted client channel. Reactor thread.
+     *
+     * @param address the client's address, as the acceptor read it
+     */
+    void adopt(SocketChannel client, InetSocketAddress address) {
         accepted++;
-        Connection c = new Connection(this, client);
+        Connection c = new Connection(this, client, address);
         c.start();
     }
 
