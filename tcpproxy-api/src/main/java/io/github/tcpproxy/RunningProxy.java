@@ -84,7 +84,9 @@ public interface RunningProxy extends AutoCloseable {
 
     /**
      * Like {@link #close()} with another drain time; {@link Duration#ZERO} resets open
-     * connections at once.
+     * connections at once. Called while another close is draining, a shorter drain time cuts that
+     * drain short (a launcher's second SIGTERM calls {@code close(Duration.ZERO)}); either call
+     * returns when the proxy has stopped.
      *
      * @throws IllegalArgumentException if {@code drainTimeout} is null or negative
      */

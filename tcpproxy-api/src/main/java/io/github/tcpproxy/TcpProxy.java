@@ -96,6 +96,7 @@ public final class TcpProxy {
         private int receiveBufferSize;
         private final List<CidrRange> allow = new ArrayList<>();
         private final List<CidrRange> deny = new ArrayList<>();
+        private final List<ConnectionListener> listeners = new ArrayList<>();
 
         private Builder() {
         }
@@ -413,6 +414,21 @@ public final class TcpProxy {
             return this;
         }
 
+        /**
+         * Adds a listener that hears every connection's events (accepted, refused, backend chosen,
+         * connect failed, closed with bytes and duration), for access logs and metrics. Listeners
+         * are called on the reactor threads and must not block; see {@link ConnectionListener}.
+         *
+         * @throws IllegalArgumentException if it is null
+         */
+        public Builder connectionListener(ConnectionListener listener) {
+            if (listener == null) {
+                throw new IllegalArgumentException("connection listener must not be null");
+            }
+            listeners.add(listener);
+            return this;
+        }
+
         /** Whether to set TCP_NODELAY on both sockets of every connection. Default true. */
         public Builder tcpNoDelay(boolean on) {
             this.tcpNoDelay = on;
@@ -488,7 +504,8 @@ public final class TcpProxy {
                     connectAttempts, drainTimeout, reactorThreads, bufferSize, acceptBacklog,
                     tcpNoDelay, keepAlive, healthCheck, maxFails, failTimeout, slowStart, sendBufferSize,
                     receiveBufferSize, maxConnections, maxConnectionsPerClient, maxConnectionRatePerClient,
-                    idleTimeout, halfClosedTimeout, List.copyOf(allow), List.copyOf(deny));
+                    idleTimeout, halfClosedTimeout, List.copyOf(allow), List.copyOf(deny),
+                    List.copyOf(listeners));
             return findEngine().start(config);
         }
 
@@ -587,6 +604,7 @@ public final class TcpProxy {
             Duration idleTimeout,
             Duration halfClosedTimeout,
             List<CidrRange> allow,
-            List<CidrRange> deny) implements ProxyConfig {
+            List<CidrRange> deny,
+            List<ConnectionListener> connectionListeners) implements ProxyConfig {
     }
 }

@@ -2,6 +2,7 @@ package io.github.tcpproxy.spi;
 
 import io.github.tcpproxy.Backend;
 import io.github.tcpproxy.CidrRange;
+import io.github.tcpproxy.ConnectionListener;
 import io.github.tcpproxy.HealthCheck;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -138,6 +139,15 @@ public interface ProxyConfig {
      * @implSpec The default returns an empty list.
      */
     default List<CidrRange> deny() {
+        return List.of();
+    }
+
+    /**
+     * Listeners of connection events, called on the reactor threads.
+     *
+     * @implSpec The default returns an empty list.
+     */
+    default List<ConnectionListener> connectionListeners() {
         return List.of();
     }
 }

@@ -103,6 +103,9 @@ final class Acceptor implements Handler {
             lastRefusalLog = now;
             refusedSinceLog = 0;
         }
+        if (proxy.events != null) {
+            proxy.events.refused(address, reason);
+        }
     }
 
     private static String describe(RefusalReason reason) {

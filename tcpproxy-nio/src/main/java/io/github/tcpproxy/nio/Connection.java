@@ -1,5 +1,8 @@
 package io.github.tcpproxy.nio;
 
+import io.github.tcpproxy.ConnectionSummary;
+import io.github.tcpproxy.ConnectionSummary.End;
+import io.github.tcpproxy.ConnectionSummary.Side;
 import io.github.tcpproxy.internal.Addresses;
 import io.github.tcpproxy.spi.BackendView;
 import io.github.tcpproxy.spi.SelectionContext;
@@ -11,8 +14,10 @@ import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -60,6 +65,8 @@ final class Connection implements Handler, SelectionContext {
     /** When a byte last moved either way; kept only while an idle or half-closed timeout is on. */
     private long lastActivity;
     private final boolean timed;
+    /** Whose FIN or reset came first; null while nobody has ended anything. */
+    private Side endedFirst;
     private int state = CONNECTING;
     private final Direction up = new Direction(this, true);
     private final Direction down = new Direction(this, false);
@@ -81,11 +88,14 @@ final class Connection implements Handler, SelectionContext {
             clientKey = client.register(reactor.selector, 0, this);
         } catch (IOException e) {
             log.debug("#{} client {} lost before it could be served: {}", id, clientAddress, e.toString());
-            abort();
+            reset(End.RESET, Side.CLIENT);
             return;
         }
         if (log.isDebugEnabled()) { // the arguments box and allocate even when off
             log.debug("#{} accepted from {}", id, fmt(clientAddress));
+        }
+        if (proxy.events != null) {
+            proxy.events.accepted(id, clientAddress);
         }
         connectNext();
     }
@@ -132,6 +142,9 @@ final class Connection implements Handler, SelectionContext {
         if (log.isDebugEnabled()) { // the arguments box and allocate even when off
             log.debug("#{} backend {} chosen (attempt {})", id, chosen, attempts);
         }
+        if (proxy.events != null) {
+            proxy.events.backendChosen(id, chosen.address(), attempts);
+        }
         InetSocketAddress address = chosen.address();
         try {
             backend = SocketChannel.open(address.getAddress() instanceof Inet4Address
@@ -175,6 +188,10 @@ final class Connection implements Handler, SelectionContext {
         reactor.connectFailures++;
         failedBackend.connectFailed();
         log.debug("#{} connect to {} failed: {}", id, failedBackend, cause.toString());
+        if (proxy.events != null) {
+            proxy.events.connectFailed(id, failedBackend.address(),
+                    cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName());
+        }
         cancelTimer();
         closeQuietly(backend);
         backend = null;
@@ -202,7 +219,8 @@ final class Connection implements Handler, SelectionContext {
                 fmt(clientAddress), attempts);
         state = CLOSED;
         closeQuietly(client);
-        finish("no backend");
+        endedFirst = Side.PROXY;
+        finish(End.NO_BACKEND);
     }
 
     private void onConnected() {
@@ -299,7 +317,10 @@ final class Connection implements Handler, SelectionContext {
         state = CLOSED;
         closeQuietly(client);
         closeQuietly(backend);
-        finish(half ? "half-closed timeout" : "idle timeout");
+        if (endedFirst == null) {
+            endedFirst = Side.PROXY;
+        }
+        finish(half ? End.HALF_CLOSED_TIMEOUT : End.IDLE_TIMEOUT);
     }
 
     // ---- relaying ----
@@ -330,7 +351,7 @@ final class Connection implements Handler, SelectionContext {
         } catch (IOException e) {
             // A reset, a broken pipe or another I/O failure: pass it on as a reset.
             log.debug("#{} I/O failure, resetting both sides: {}", id, e.toString());
-            abort();
+            reset(End.RESET, key == clientKey ? Side.CLIENT : Side.BACKEND);
         }
     }
 
@@ -356,7 +377,7 @@ final class Connection implements Handler, SelectionContext {
             state = CLOSED;
             closeQuietly(client);
             closeQuietly(backend);
-            finish("closed");
+            finish(End.COMPLETED);
         } else {
             count(INACTIVE); // half-closed counts as inactive, as in IPVS
             if (timed) {
@@ -371,28 +392,48 @@ final class Connection implements Handler, SelectionContext {
     /** Closes both sides with a reset (SO_LINGER 0), so each peer sees an abort, not a clean end. */
     @Override
     public void abort() {
+        reset(reactor.stopping ? End.SHUTDOWN : End.RESET, Side.PROXY);
+    }
+
+    /** A side's FIN came (src of a direction ended): remembered if it is the first end. */
+    void sideEnded(boolean client) {
+        if (endedFirst == null) {
+            endedFirst = client ? Side.CLIENT : Side.BACKEND;
+        }
+    }
+
+    private void reset(End end, Side by) {
         if (state == CLOSED) {
             return;
         }
         state = CLOSED;
+        if (endedFirst == null) {
+            endedFirst = by;
+        }
         cancelTimer();
         resetQuietly(client);
         resetQuietly(backend);
-        finish("reset");
+        finish(end);
     }
 
     /** Bookkeeping common to every way a connection ends; runs exactly once. */
-    private void finish(String how) {
+    private void finish(End end) {
         cancelTimer();
         up.releaseBuffer();
         down.releaseBuffer();
         count(UNCOUNTED);
         reactor.closed++;
         proxy.connectionEnded(clientAddress);
+        long nanos = System.nanoTime() - startNanos;
         if (log.isDebugEnabled()) {
-            log.debug("#{} {} {} -> {}: {} bytes up, {} bytes down, {} ms", id, how, fmt(clientAddress),
-                    target != null ? target : "-", up.bytes, down.bytes,
-                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos));
+            log.debug("#{} {} {} -> {}: {} bytes up, {} bytes down, {} ms, {} ended first", id,
+                    end.name().toLowerCase(Locale.ROOT), fmt(clientAddress), target != null ? target : "-",
+                    up.bytes, down.bytes, TimeUnit.NANOSECONDS.toMillis(nanos), endedFirst);
+        }
+        if (proxy.events != null) {
+            proxy.events.closed(new ConnectionSummary(id, clientAddress, up.backend != null
+                    ? up.backend.address() : null, up.bytes, down.bytes, Duration.ofNanos(nanos), end,
+                    endedFirst != null ? endedFirst : Side.PROXY));
         }
     }
 

@@ -52,6 +52,7 @@ final class Direction {
                 int n = src.read(buf);
                 if (n < 0) {
                     srcEnded = true;
+                    connection.sideEnded(clientToBackend);
                     break;
                 }
                 if (n == 0) {

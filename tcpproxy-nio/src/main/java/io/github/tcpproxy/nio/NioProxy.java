@@ -41,6 +41,8 @@ final class NioProxy implements RunningProxy {
     final long idleTimeoutNanos;
     final long halfClosedTimeoutNanos;
     final Admission admission;
+    /** The connection listeners, or null if there are none. */
+    final Events events;
     final Reactor[] reactors;
     private final Strategy strategy;
     /** Copy-on-write: a new list on every change, so strategies may cache by its identity. */
@@ -53,6 +55,9 @@ final class NioProxy implements RunningProxy {
     /** Client connections accepted and not yet ended, for the drain in close(). */
     private final AtomicInteger open = new AtomicInteger();
     private final Object drainLock = new Object();
+    /** When the drain in close() gives up; a later close(shorter) may bring it forward. Guarded by drainLock. */
+    private long drainDeadline;
+    private boolean drainDeadlineSet;
     private final AtomicBoolean closing = new AtomicBoolean();
     private final CountDownLatch terminated = new CountDownLatch(1);
 
@@ -63,6 +68,7 @@ final class NioProxy implements RunningProxy {
         this.idleTimeoutNanos = config.idleTimeout().toNanos();
         this.halfClosedTimeoutNanos = config.halfClosedTimeout().toNanos();
         this.admission = new Admission(config, open::get);
+        this.events = Events.of(config.connectionListeners());
         this.strategy = config.strategy();
         List<BackendView> views = new ArrayList<>();
         for (int i = 0; i < config.backends().size(); i++) {
@@ -363,6 +369,7 @@ final class NioProxy implements RunningProxy {
             }
         }
         if (!closing.compareAndSet(false, true)) {
+            shortenDrain(drainTimeout);
             awaitTermination();
             return;
         }
@@ -403,16 +410,32 @@ final class NioProxy implements RunningProxy {
     }
 
     private void drain(Duration drainTimeout) throws InterruptedException {
-        long deadline = System.nanoTime() + drainTimeout.toNanos();
         synchronized (drainLock) {
+            bringDrainDeadlineForward(System.nanoTime() + drainTimeout.toNanos());
             while (open.get() > 0) {
-                long left = deadline - System.nanoTime();
+                long left = drainDeadline - System.nanoTime();
                 if (left <= 0) {
                     log.info("drain time over; resetting {} connection(s) still open", open.get());
                     return;
                 }
                 TimeUnit.NANOSECONDS.timedWait(drainLock, left);
             }
+        }
+    }
+
+    /** A close() while another one drains: brings its deadline forward if this drain time is shorter. */
+    private void shortenDrain(Duration drainTimeout) {
+        synchronized (drainLock) {
+            bringDrainDeadlineForward(System.nanoTime() + drainTimeout.toNanos());
+            drainLock.notifyAll();
+        }
+    }
+
+    /** Sets the drain deadline unless an earlier one is set. Holds drainLock. */
+    private void bringDrainDeadlineForward(long deadline) {
+        if (!drainDeadlineSet || deadline - drainDeadline < 0) {
+            drainDeadline = deadline;
+            drainDeadlineSet = true;
         }
     }
 

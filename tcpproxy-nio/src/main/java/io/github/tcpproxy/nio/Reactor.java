@@ -40,6 +40,8 @@ final class Reactor implements Runnable {
     private final AtomicBoolean wakeupNeeded = new AtomicBoolean();
     private final Consumer<SelectionKey> dispatch = this::dispatch;
     private boolean stopped;
+    /** Set when {@link #shutdown()} begins: connections aborted from then on end by shutdown. */
+    boolean stopping;
     private long lastSelectFailureLog;
 
     // Counters: written by this reactor's thread only, read by stats() on any thread.
@@ -170,6 +172,7 @@ final class Reactor implements Runnable {
 
     /** Aborts every connection still registered and ends the loop. Reactor thread. */
     void shutdown() {
+        stopping = true;
         for (SelectionKey key : selector.keys().toArray(new SelectionKey[0])) {
             if (key.attachment() instanceof Handler handler) {
                 try {

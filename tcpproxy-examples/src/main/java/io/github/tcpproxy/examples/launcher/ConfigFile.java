@@ -52,6 +52,7 @@ import org.yaml.snakeyaml.error.YAMLException;
  * receive-buffer-size: 0
  * allow: [10.0.0.0/8, "2001:db8::/32"]
  * deny: 10.6.6.0/24
+ * access-log: access.log   # or - for standard output; see AccessLog
  * backends:
  *   - 127.0.0.1:8080,weight=2
  *   - address: 127.0.0.1:8081
@@ -239,7 +240,7 @@ final class ConfigFile {
                 + String.join(", ", HealthChecks.KEYS) + ", found " + describeValue(value));
     }
 
-    private static String text(String where, Object value, String expected) {
+    static String text(String where, Object value, String expected) {
         if (value instanceof String s) {
             return s;
         }

@@ -24,6 +24,8 @@ import java.util.Objects;
  * @param receiveBufferSize see {@link TcpProxy.Builder#receiveBufferSize}
  * @param allow CIDR ranges, see {@link TcpProxy.Builder#allow}
  * @param deny CIDR ranges, see {@link TcpProxy.Builder#deny}
+ * @param accessLog where the {@link AccessLog} goes: a file, or {@code -} for standard output;
+ *     the one value here that is not a builder option
  */
 record Hardening(
         Integer maxConnections,
@@ -37,16 +39,17 @@ record Hardening(
         Integer sendBufferSize,
         Integer receiveBufferSize,
         List<String> allow,
-        List<String> deny) {
+        List<String> deny,
+        String accessLog) {
 
     /** The config file keys, in the order of the components. */
     static final List<String> KEYS = List.of("max-connections", "max-connections-per-client",
             "max-connection-rate-per-client", "idle-timeout", "half-closed-timeout", "accept-backlog",
-            "tcp-nodelay", "keepalive", "send-buffer-size", "receive-buffer-size", "allow", "deny");
+            "tcp-nodelay", "keepalive", "send-buffer-size", "receive-buffer-size", "allow", "deny", "access-log");
 
     /** Nothing given. */
     static final Hardening NONE = new Hardening(null, null, null, null, null, null, null, null, null, null, null,
-            null);
+            null, null);
 
     Hardening {
         allow = allow == null ? null : List.copyOf(allow);
@@ -67,7 +70,8 @@ record Hardening(
                 pick(override.sendBufferSize, sendBufferSize),
                 pick(override.receiveBufferSize, receiveBufferSize),
                 pick(override.allow, allow),
-                pick(override.deny, deny));
+                pick(override.deny, deny),
+                pick(override.accessLog, accessLog));
     }
 
     /** The keys whose values differ from {@code other}'s, in {@link #KEYS} order. */
@@ -85,7 +89,8 @@ record Hardening(
 
     private Object[] values() {
         return new Object[] {maxConnections, maxConnectionsPerClient, maxConnectionRatePerClient, idleTimeout,
-            halfClosedTimeout, acceptBacklog, tcpNoDelay, keepAlive, sendBufferSize, receiveBufferSize, allow, deny};
+            halfClosedTimeout, acceptBacklog, tcpNoDelay, keepAlive, sendBufferSize, receiveBufferSize, allow, deny,
+            accessLog};
     }
 
     /**
@@ -151,6 +156,7 @@ record Hardening(
                 case "idle-timeout", "half-closed-timeout" -> ConfigFile.duration(where, value);
                 case "tcp-nodelay", "keepalive" -> ConfigFile.bool(where, value);
                 case "allow", "deny" -> ConfigFile.textList(where, value, "CIDR ranges such as 10.0.0.0/8");
+                case "access-log" -> ConfigFile.text(where, value, "a file name, or - for standard output");
                 default -> ConfigFile.integer(where, value);
             };
             return true;
@@ -161,7 +167,7 @@ record Hardening(
             return new Hardening((Integer) values[0], (Integer) values[1], (Integer) values[2],
                     (Duration) values[3], (Duration) values[4], (Integer) values[5], (Boolean) values[6],
                     (Boolean) values[7], (Integer) values[8], (Integer) values[9], (List<String>) values[10],
-                    (List<String>) values[11]);
+                    (List<String>) values[11], (String) values[12]);
         }
     }
 

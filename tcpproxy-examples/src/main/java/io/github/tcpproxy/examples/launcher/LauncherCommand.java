@@ -154,12 +154,17 @@ final class LauncherCommand {
             description = "Refuse clients in these ranges; wins over --allow. Repeatable.")
     List<String> deny;
 
+    @Option(names = "--access-log", paramLabel = "FILE|-",
+            description = "Append a line per connection to FILE ('-': standard output): time, id, client,"
+                    + " backend, end, who ended first, bytes up, bytes down, milliseconds. See the README.")
+    String accessLog;
+
     @Option(names = {"-c", "--config"}, paramLabel = "FILE",
             description = "Read settings from a YAML file (keys: listen, backends, strategy, connect-timeout,"
                     + " connect-attempts, drain-timeout, threads, buffer-size, health-check, max-fails,"
                     + " fail-timeout, slow-start, max-connections, max-connections-per-client,"
                     + " max-connection-rate-per-client, idle-timeout, half-closed-timeout, accept-backlog,"
-                    + " tcp-nodelay, keepalive, send-buffer-size, receive-buffer-size, allow, deny)."
+                    + " tcp-nodelay, keepalive, send-buffer-size, receive-buffer-size, allow, deny, access-log)."
                     + " SIGHUP re-reads its backends.")
     Path config;
 
@@ -180,7 +185,7 @@ final class LauncherCommand {
                 threads, bufferSize, healthCheck == null ? null : Optional.ofNullable(healthCheck.check()), maxFails,
                 failTimeout, slowStart, new Hardening(maxConnections, maxConnectionsPerClient,
                         maxConnectionRatePerClient, idleTimeout, halfClosedTimeout, acceptBacklog, tcpNoDelay,
-                        keepAlive, sendBufferSize, receiveBufferSize, allow, deny));
+                        keepAlive, sendBufferSize, receiveBufferSize, allow, deny, accessLog));
     }
 
     /** Turns {@code --backend} text into a {@link Backend}, with its own message on failure. */

@@ -49,6 +49,7 @@ class ConfigFileTest {
             receive-buffer-size: 262144
             allow: [10.0.0.0/8, "2001:db8::/32"]
             deny: 10.6.6.0/24, 10.7.0.0/16
+            access-log: access.log
             backends:
               - 127.0.0.1:8080,weight=2
               - address: 127.0.0.1:8081
@@ -239,7 +240,7 @@ class ConfigFileTest {
                         + " connect-timeout, connect-attempts, drain-timeout, threads, buffer-size, health-check,"
                         + " max-fails, fail-timeout, slow-start, max-connections, max-connections-per-client,"
                         + " max-connection-rate-per-client, idle-timeout, half-closed-timeout, accept-backlog,"
-                        + " tcp-nodelay, keepalive, send-buffer-size, receive-buffer-size, allow, deny");
+                        + " tcp-nodelay, keepalive, send-buffer-size, receive-buffer-size, allow, deny, access-log");
     }
 
     @Test
@@ -345,7 +346,7 @@ class ConfigFileTest {
 
         assertThat(h).isEqualTo(new Hardening(1000, 10, 5, Duration.ofMinutes(5), Duration.ofSeconds(30), 512,
                 false, false, 131072, 262144, List.of("10.0.0.0/8", "2001:db8::/32"),
-                List.of("10.6.6.0/24", "10.7.0.0/16")));
+                List.of("10.6.6.0/24", "10.7.0.0/16"), "access.log"));
         ConfigFile.parse(FULL, "proxy.yaml").newBuilder(); // every value is valid for the builder
     }
 
