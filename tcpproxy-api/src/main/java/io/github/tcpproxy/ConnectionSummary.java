@@ -15,6 +15,7 @@ import java.time.Duration;
  * @param end how it ended
  * @param endedFirst who ended it first: the side whose FIN or reset came first, or
  *     {@link Side#PROXY} when the proxy ended it (timeout, no backend, shutdown)
+ * @see ConnectionListener
  */
 public record ConnectionSummary(
         long id,
@@ -39,7 +40,9 @@ public record ConnectionSummary(
         /** Closed by the half-closed timeout. */
         HALF_CLOSED_TIMEOUT,
         /** Reset because the proxy was closed and the drain time ran out. */
-        SHUTDOWN
+        SHUTDOWN,
+        /** Closed because its PROXY protocol header was malformed, too long or late. */
+        PROXY_PROTOCOL_ERROR
     }
 
     /** A side of a connection. */

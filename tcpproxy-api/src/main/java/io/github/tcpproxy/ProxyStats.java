@@ -31,6 +31,8 @@ import java.util.List;
  *     than {@code maxConnectionRatePerClient}
  * @param idleTimeouts connections closed by the idle timeout
  * @param halfClosedTimeouts half-closed connections closed by the half-closed timeout
+ * @param proxyProtocolErrors connections closed because their PROXY protocol header was
+ *     malformed, too long, or not complete in time
  * @param backends every backend with its own counters, as {@link RunningProxy#backends()}
  */
 public record ProxyStats(
@@ -48,6 +50,7 @@ public record ProxyStats(
         long refusedRateLimited,
         long idleTimeouts,
         long halfClosedTimeouts,
+        long proxyProtocolErrors,
         List<BackendStatus> backends) {
 
     /** Copies the backend list, so that a snapshot stays as it was taken. */
@@ -63,7 +66,7 @@ public record ProxyStats(
             long bytesBackendToClient, long bufferedBytes, long connectFailures, long noBackendClosures,
             long acceptFailures) {
         this(activeConnections, totalConnections, bytesClientToBackend, bytesBackendToClient, bufferedBytes,
-                connectFailures, noBackendClosures, acceptFailures, 0, 0, 0, 0, 0, 0, List.of());
+                connectFailures, noBackendClosures, acceptFailures, 0, 0, 0, 0, 0, 0, 0, List.of());
     }
 
     /** Clients refused for any reason: the sum of the {@code refused*} counters. */
@@ -76,6 +79,6 @@ public record ProxyStats(
         return new ProxyStats(activeConnections, totalConnections, bytesClientToBackend, bytesBackendToClient,
                 bufferedBytes, connectFailures, noBackendClosures, acceptFailures, refusedDenied,
                 refusedMaxConnections, refusedMaxConnectionsPerClient, refusedRateLimited, idleTimeouts,
-                halfClosedTimeouts, List.of());
+                halfClosedTimeouts, proxyProtocolErrors, List.of());
     }
 }

@@ -69,6 +69,8 @@ public final class TcpProxy {
         public static final int DEFAULT_BUFFER_SIZE = 64 * 1024;
         /** Default fail timeout of {@link #passiveHealth(int, Duration)}: 10 s, as nginx. */
         public static final Duration DEFAULT_FAIL_TIMEOUT = Duration.ofSeconds(10);
+        /** Default {@link #proxyProtocolTimeout(Duration)}. */
+        public static final Duration DEFAULT_PROXY_PROTOCOL_TIMEOUT = Duration.ofSeconds(3);
         /** Default {@link #acceptBacklog(int)}. */
         public static final int DEFAULT_ACCEPT_BACKLOG = 1024;
 
@@ -97,6 +99,9 @@ public final class TcpProxy {
         private final List<CidrRange> allow = new ArrayList<>();
         private final List<CidrRange> deny = new ArrayList<>();
         private final List<ConnectionListener> listeners = new ArrayList<>();
+        private ProxyProtocol sendProxyProtocol = ProxyProtocol.OFF;
+        private boolean acceptProxyProtocol;
+        private Duration proxyProtocolTimeout = DEFAULT_PROXY_PROTOCOL_TIMEOUT;
 
         private Builder() {
         }
@@ -429,6 +434,49 @@ public final class TcpProxy {
             return this;
         }
 
+        /**
+         * Sends a PROXY protocol header (HAProxy's, version 1 or 2) to each backend before the
+         * client's bytes, so that the backend sees the original client's address and the address
+         * it connected to. With {@link #acceptProxyProtocol(boolean)} the addresses passed on are
+         * those of the received header. Only for backends that expect the header. Default
+         * {@link ProxyProtocol#OFF}.
+         *
+         * @throws IllegalArgumentException if it is null
+         */
+        public Builder sendProxyProtocol(ProxyProtocol version) {
+            if (version == null) {
+                throw new IllegalArgumentException("PROXY protocol version must not be null; use OFF for none");
+            }
+            this.sendProxyProtocol = version;
+            return this;
+        }
+
+        /**
+         * Expects every client to start with a PROXY protocol header (version 1 or 2, detected),
+         * as a front load balancer sends it, and takes the client's address from it: strategies,
+         * listeners and a header sent on ({@link #sendProxyProtocol}) see that address. The
+         * header is read before any backend is contacted and parsed strictly: a malformed,
+         * oversized (over 107 bytes for v1, 1040 for v2) or incomplete header closes that
+         * connection, counted in {@link ProxyStats#proxyProtocolErrors()} and logged at most once
+         * a second. Access lists and per-client limits apply to the address that connected (the
+         * load balancer). Default false.
+         */
+        public Builder acceptProxyProtocol(boolean on) {
+            this.acceptProxyProtocol = on;
+            return this;
+        }
+
+        /**
+         * How long a client may take to send its whole PROXY protocol header when
+         * {@link #acceptProxyProtocol(boolean)} is on. Default 3 seconds.
+         *
+         * @throws IllegalArgumentException if null, zero or negative
+         */
+        public Builder proxyProtocolTimeout(Duration timeout) {
+            this.proxyProtocolTimeout = positive("PROXY protocol timeout", timeout);
+            return this;
+        }
+
         /** Whether to set TCP_NODELAY on both sockets of every connection. Default true. */
         public Builder tcpNoDelay(boolean on) {
             this.tcpNoDelay = on;
@@ -505,7 +553,7 @@ public final class TcpProxy {
                     tcpNoDelay, keepAlive, healthCheck, maxFails, failTimeout, slowStart, sendBufferSize,
                     receiveBufferSize, maxConnections, maxConnectionsPerClient, maxConnectionRatePerClient,
                     idleTimeout, halfClosedTimeout, List.copyOf(allow), List.copyOf(deny),
-                    List.copyOf(listeners));
+                    List.copyOf(listeners), sendProxyProtocol, acceptProxyProtocol, proxyProtocolTimeout);
             return findEngine().start(config);
         }
 
@@ -605,6 +653,9 @@ public final class TcpProxy {
             Duration halfClosedTimeout,
             List<CidrRange> allow,
             List<CidrRange> deny,
-            List<ConnectionListener> connectionListeners) implements ProxyConfig {
+            List<ConnectionListener> connectionListeners,
+            ProxyProtocol sendProxyProtocol,
+            boolean acceptProxyProtocol,
+            Duration proxyProtocolTimeout) implements ProxyConfig {
     }
 }

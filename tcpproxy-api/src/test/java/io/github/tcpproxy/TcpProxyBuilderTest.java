@@ -141,4 +141,16 @@ class TcpProxyBuilderTest {
                 .hasMessageStartingWith("deny: CIDR range 'localhost'");
         assertThatThrownBy(() -> TcpProxy.builder().deny((String[]) null)).hasMessage("deny ranges must not be null");
     }
+
+    @Test
+    void proxyProtocolOptionsAreChecked() {
+        TcpProxy.builder().sendProxyProtocol(ProxyProtocol.V2).acceptProxyProtocol(true)
+                .proxyProtocolTimeout(Duration.ofMillis(500)).sendProxyProtocol(ProxyProtocol.OFF);
+        assertThatThrownBy(() -> TcpProxy.builder().sendProxyProtocol(null))
+                .hasMessage("PROXY protocol version must not be null; use OFF for none");
+        assertThatThrownBy(() -> TcpProxy.builder().proxyProtocolTimeout(Duration.ZERO))
+                .hasMessage("PROXY protocol timeout PT0S must be positive");
+        assertThatThrownBy(() -> TcpProxy.builder().connectionListener(null))
+                .hasMessage("connection listener must not be null");
+    }
 }

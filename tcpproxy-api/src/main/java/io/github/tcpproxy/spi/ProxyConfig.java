@@ -3,6 +3,7 @@ package io.github.tcpproxy.spi;
 import io.github.tcpproxy.Backend;
 import io.github.tcpproxy.CidrRange;
 import io.github.tcpproxy.ConnectionListener;
+import io.github.tcpproxy.ProxyProtocol;
 import io.github.tcpproxy.HealthCheck;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -149,5 +150,32 @@ public interface ProxyConfig {
      */
     default List<ConnectionListener> connectionListeners() {
         return List.of();
+    }
+
+    /**
+     * The PROXY protocol header sent to backends.
+     *
+     * @implSpec The default returns {@link ProxyProtocol#OFF}.
+     */
+    default ProxyProtocol sendProxyProtocol() {
+        return ProxyProtocol.OFF;
+    }
+
+    /**
+     * Whether clients must start with a PROXY protocol header.
+     *
+     * @implSpec The default returns false.
+     */
+    default boolean acceptProxyProtocol() {
+        return false;
+    }
+
+    /**
+     * How long a client may take to send its PROXY protocol header.
+     *
+     * @implSpec The default returns 3 seconds.
+     */
+    default Duration proxyProtocolTimeout() {
+        return Duration.ofSeconds(3);
     }
 }

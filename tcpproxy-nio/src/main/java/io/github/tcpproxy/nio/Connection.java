@@ -12,6 +12,7 @@ import java.net.Inet4Address;
 import java.net.InetSocketAddress;
 import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
@@ -35,6 +36,8 @@ final class Connection implements Handler, SelectionContext {
     private static final int CONNECTING = 0;
     private static final int OPEN = 1;
     private static final int CLOSED = 2;
+    /** Reading the client's PROXY protocol header; no backend contacted yet. */
+    private static final int HEADER = 3;
 
     // How this connection is counted on its backend, IPVS style.
     private static final int UNCOUNTED = 0;
@@ -46,7 +49,14 @@ final class Connection implements Handler, SelectionContext {
     private final long id;
     private final long startNanos = System.nanoTime();
     private final SocketChannel client;
+    /** The client: the address that connected, or the one its PROXY protocol header gave. */
     private InetSocketAddress clientAddress;
+    /** The address that connected, as admitted (limits are counted against it). */
+    private final InetSocketAddress peerAddress;
+    /** The address the client connected to, for a PROXY protocol header sent on; else null. */
+    private InetSocketAddress originalDestination;
+    /** While reading a PROXY protocol header: what has arrived; after it, the client's first bytes, if any. */
+    private ByteBuffer header;
     private SelectionKey clientKey;
     private int clientOps;
     private SocketChannel backend;
@@ -76,6 +86,7 @@ final class Connection implements Handler, SelectionContext {
         this.proxy = reactor.proxy;
         this.client = client;
         this.clientAddress = clientAddress;
+        this.peerAddress = clientAddress;
         this.id = proxy.nextConnectionId();
         this.timed = proxy.idleTimeoutNanos > 0 || proxy.halfClosedTimeoutNanos > 0;
     }
@@ -84,8 +95,13 @@ final class Connection implements Handler, SelectionContext {
     void start() {
         try {
             proxy.configure(client);
-            // No interest yet: the client's first bytes wait in the kernel until the backend is up.
-            clientKey = client.register(reactor.selector, 0, this);
+            if (proxy.sendProxyProtocol != 0) {
+                originalDestination = (InetSocketAddress) client.getLocalAddress();
+            }
+            // No interest yet unless a PROXY protocol header is expected: the client's first
+            // bytes wait in the kernel until the backend is up.
+            clientOps = proxy.config.acceptProxyProtocol() ? SelectionKey.OP_READ : 0;
+            clientKey = client.register(reactor.selector, clientOps, this);
         } catch (IOException e) {
             log.debug("#{} client {} lost before it could be served: {}", id, clientAddress, e.toString());
             reset(End.RESET, Side.CLIENT);
@@ -97,7 +113,78 @@ final class Connection implements Handler, SelectionContext {
         if (proxy.events != null) {
             proxy.events.accepted(id, clientAddress);
         }
+        if (proxy.config.acceptProxyProtocol()) {
+            state = HEADER;
+            // Read no more than the longest v1 header until a v2 header has told its length,
+            // so that the client's own bytes read along with it fit in one relay buffer.
+            header = ByteBuffer.allocate(ProxyHeader.MAX);
+            header.limit(ProxyHeader.MAX_V1);
+            timer().reschedule(System.nanoTime() + proxy.proxyProtocolTimeoutNanos);
+            return;
+        }
         connectNext();
+    }
+
+    // ---- receiving a PROXY protocol header ----
+
+    /** The client is readable while its header is expected: read what came and parse it. */
+    private void readHeader() throws IOException {
+        int n = client.read(header);
+        ProxyHeader.Parsed parsed;
+        try {
+            parsed = ProxyHeader.parse(header.array(), header.position());
+        } catch (ProxyHeader.Malformed e) {
+            headerFailed(e.getMessage(), Side.CLIENT);
+            return;
+        }
+        if (parsed == null) {
+            if (n < 0) {
+                headerFailed("the client ended its connection after " + header.position()
+                        + " byte(s), before its PROXY protocol header was complete", Side.CLIENT);
+            } else if (header.position() >= 16 && header.get(0) == 0x0D) {
+                // v2 says its length: read exactly up to its end (parse checked it is in bounds).
+                int total = 16 + (((header.get(14) & 0xFF) << 8) | (header.get(15) & 0xFF));
+                if (total > header.limit()) {
+                    header.limit(total);
+                }
+            }
+            return;
+        }
+        cancelTimer();
+        if (parsed.source() != null) {
+            clientAddress = parsed.source();
+            originalDestination = parsed.destination();
+        }
+        if (log.isDebugEnabled()) {
+            log.debug("#{} PROXY protocol v{} header from {}: client {}", id, parsed.version(), fmt(peerAddress),
+                    fmt(clientAddress));
+        }
+        // What came after the header is the client's own: it goes to the backend first.
+        header.flip().position(parsed.length());
+        if (!header.hasRemaining()) {
+            header = null;
+        }
+        clientKey.interestOps(0);
+        clientOps = 0;
+        state = CONNECTING;
+        connectNext();
+    }
+
+    private void headerFailed(String why, Side by) {
+        reactor.proxyProtocolErrors++;
+        reactor.proxyProtocolErrorsSinceLog++;
+        long now = System.nanoTime();
+        if (now - reactor.lastProxyProtocolLog >= TimeUnit.SECONDS.toNanos(1)) {
+            log.warn("#{} closing client {}: {} ({} PROXY protocol error(s) on this thread in the last second)",
+                    id, fmt(peerAddress), why, reactor.proxyProtocolErrorsSinceLog);
+            reactor.lastProxyProtocolLog = now;
+            reactor.proxyProtocolErrorsSinceLog = 0;
+        }
+        header = null;
+        state = CLOSED;
+        closeQuietly(client);
+        endedFirst = by;
+        finish(End.PROXY_PROTOCOL_ERROR);
     }
 
     // ---- SelectionContext ----
@@ -237,6 +324,22 @@ final class Connection implements Handler, SelectionContext {
         if (log.isDebugEnabled()) { // the arguments box and allocate even when off
             log.debug("#{} connected {} -> {}", id, fmt(clientAddress), target);
         }
+        if (proxy.sendProxyProtocol != 0 || header != null) {
+            // The PROXY protocol header to send, then the client's bytes read with its own
+            // header, go to the backend before anything else: as the up direction's pending data.
+            ByteBuffer first = reactor.buffers.acquire();
+            if (proxy.sendProxyProtocol != 0) {
+                ProxyHeader.write(proxy.sendProxyProtocol, clientAddress, originalDestination, first);
+                up.uncounted = first.position();
+            }
+            if (header != null) {
+                first.put(header);
+                header = null;
+            }
+            first.flip();
+            up.pending = first;
+            reactor.buffered += first.remaining();
+        }
         if (timed) {
             lastActivity = System.nanoTime();
             armActivityTimer();
@@ -258,7 +361,10 @@ final class Connection implements Handler, SelectionContext {
     }
 
     private void onTimer() {
-        if (state == CONNECTING) {
+        if (state == HEADER) {
+            headerFailed("no complete PROXY protocol header within "
+                    + TimeUnit.NANOSECONDS.toMillis(proxy.proxyProtocolTimeoutNanos) + " ms", Side.PROXY);
+        } else if (state == CONNECTING) {
             onConnectTimeout();
         } else if (state == OPEN) {
             onActivityTimer();
@@ -332,6 +438,10 @@ final class Connection implements Handler, SelectionContext {
         }
         try {
             int ready = key.readyOps();
+            if (state == HEADER) {
+                readHeader();
+                return;
+            }
             if (state == CONNECTING) {
                 if (key == backendKey && (ready & SelectionKey.OP_CONNECT) != 0) {
                     finishConnect();
@@ -423,7 +533,7 @@ final class Connection implements Handler, SelectionContext {
         down.releaseBuffer();
         count(UNCOUNTED);
         reactor.closed++;
-        proxy.connectionEnded(clientAddress);
+        proxy.connectionEnded(peerAddress);
         long nanos = System.nanoTime() - startNanos;
         if (log.isDebugEnabled()) {
             log.debug("#{} {} {} -> {}: {} bytes up, {} bytes down, {} ms, {} ended first", id,

@@ -26,6 +26,8 @@ final class Direction {
     /** dst got our FIN (shutdownOutput): this direction is over. */
     boolean finished;
     long bytes;
+    /** Bytes at the head of {@link #pending} that are the proxy's own (a PROXY protocol header), not relayed. */
+    int uncounted;
     /** The backend of the connection, for its byte counters. */
     BackendState backend;
 
@@ -106,8 +108,16 @@ final class Direction {
         if (n == 0) {
             return;
         }
-        bytes += n;
         connection.touch();
+        if (uncounted > 0) {
+            int own = Math.min(n, uncounted);
+            uncounted -= own;
+            n -= own;
+            if (n == 0) {
+                return;
+            }
+        }
+        bytes += n;
         Reactor reactor = connection.reactor;
         if (clientToBackend) {
             reactor.bytesUp += n;

@@ -40,6 +40,9 @@ final class NioProxy implements RunningProxy {
     final long slowStartNanos;
     final long idleTimeoutNanos;
     final long halfClosedTimeoutNanos;
+    final long proxyProtocolTimeoutNanos;
+    /** PROXY protocol version sent to backends, 1 or 2; 0 for none. */
+    final int sendProxyProtocol;
     final Admission admission;
     /** The connection listeners, or null if there are none. */
     final Events events;
@@ -67,6 +70,12 @@ final class NioProxy implements RunningProxy {
         this.slowStartNanos = config.slowStart().toNanos();
         this.idleTimeoutNanos = config.idleTimeout().toNanos();
         this.halfClosedTimeoutNanos = config.halfClosedTimeout().toNanos();
+        this.proxyProtocolTimeoutNanos = config.proxyProtocolTimeout().toNanos();
+        this.sendProxyProtocol = switch (config.sendProxyProtocol()) {
+            case OFF -> 0;
+            case V1 -> 1;
+            case V2 -> 2;
+        };
         this.admission = new Admission(config, open::get);
         this.events = Events.of(config.connectionListeners());
         this.strategy = config.strategy();
@@ -217,7 +226,9 @@ final class NioProxy implements RunningProxy {
         long rate = 0;
         long idle = 0;
         long halfClosed = 0;
+        long proxyProtocolErrors = 0;
         for (Reactor r : reactors) {
+            proxyProtocolErrors += r.proxyProtocolErrors;
             denied += r.refusedDenied;
             maxConns += r.refusedMaxConnections;
             maxPerClient += r.refusedMaxConnectionsPerClient;
@@ -234,7 +245,8 @@ final class NioProxy implements RunningProxy {
             acceptFailures += r.acceptFailures;
         }
         return new ProxyStats(Math.max(0, accepted - closed), accepted, up, down, buffered, failures, noBackend,
-                acceptFailures, denied, maxConns, maxPerClient, rate, idle, halfClosed, backends());
+                acceptFailures, denied, maxConns, maxPerClient, rate, idle, halfClosed, proxyProtocolErrors,
+                backends());
     }
 
     // ---- backends at run time ----

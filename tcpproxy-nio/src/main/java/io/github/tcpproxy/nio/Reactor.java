@@ -59,6 +59,10 @@ final class Reactor implements Runnable {
     volatile long refusedRateLimited;
     volatile long idleTimeouts;
     volatile long halfClosedTimeouts;
+    volatile long proxyProtocolErrors;
+    /** When a PROXY protocol error was last logged, so that a flood of them logs once a second. */
+    long lastProxyProtocolLog = System.nanoTime() - TimeUnit.SECONDS.toNanos(1);
+    long proxyProtocolErrorsSinceLog;
 
     Reactor(NioProxy proxy, int index, String threadName) throws IOException {
         this.proxy = proxy;

@@ -53,6 +53,9 @@ import org.yaml.snakeyaml.error.YAMLException;
  * allow: [10.0.0.0/8, "2001:db8::/32"]
  * deny: 10.6.6.0/24
  * access-log: access.log   # or - for standard output; see AccessLog
+ * send-proxy-protocol: v2  # or v1, off
+ * accept-proxy-protocol: false
+ * proxy-protocol-timeout: 3s
  * backends:
  *   - 127.0.0.1:8080,weight=2
  *   - address: 127.0.0.1:8081

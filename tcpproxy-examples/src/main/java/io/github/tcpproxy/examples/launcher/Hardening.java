@@ -1,9 +1,11 @@
 package io.github.tcpproxy.examples.launcher;
 
+import io.github.tcpproxy.ProxyProtocol;
 import io.github.tcpproxy.TcpProxy;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -26,6 +28,9 @@ import java.util.Objects;
  * @param deny CIDR ranges, see {@link TcpProxy.Builder#deny}
  * @param accessLog where the {@link AccessLog} goes: a file, or {@code -} for standard output;
  *     the one value here that is not a builder option
+ * @param sendProxyProtocol see {@link TcpProxy.Builder#sendProxyProtocol}
+ * @param acceptProxyProtocol see {@link TcpProxy.Builder#acceptProxyProtocol}
+ * @param proxyProtocolTimeout see {@link TcpProxy.Builder#proxyProtocolTimeout}
  */
 record Hardening(
         Integer maxConnections,
@@ -40,16 +45,20 @@ record Hardening(
         Integer receiveBufferSize,
         List<String> allow,
         List<String> deny,
-        String accessLog) {
+        String accessLog,
+        ProxyProtocol sendProxyProtocol,
+        Boolean acceptProxyProtocol,
+        Duration proxyProtocolTimeout) {
 
     /** The config file keys, in the order of the components. */
     static final List<String> KEYS = List.of("max-connections", "max-connections-per-client",
             "max-connection-rate-per-client", "idle-timeout", "half-closed-timeout", "accept-backlog",
-            "tcp-nodelay", "keepalive", "send-buffer-size", "receive-buffer-size", "allow", "deny", "access-log");
+            "tcp-nodelay", "keepalive", "send-buffer-size", "receive-buffer-size", "allow", "deny", "access-log",
+            "send-proxy-protocol", "accept-proxy-protocol", "proxy-protocol-timeout");
 
     /** Nothing given. */
     static final Hardening NONE = new Hardening(null, null, null, null, null, null, null, null, null, null, null,
-            null, null);
+            null, null, null, null, null);
 
     Hardening {
         allow = allow == null ? null : List.copyOf(allow);
@@ -71,7 +80,10 @@ record Hardening(
                 pick(override.receiveBufferSize, receiveBufferSize),
                 pick(override.allow, allow),
                 pick(override.deny, deny),
-                pick(override.accessLog, accessLog));
+                pick(override.accessLog, accessLog),
+                pick(override.sendProxyProtocol, sendProxyProtocol),
+                pick(override.acceptProxyProtocol, acceptProxyProtocol),
+                pick(override.proxyProtocolTimeout, proxyProtocolTimeout));
     }
 
     /** The keys whose values differ from {@code other}'s, in {@link #KEYS} order. */
@@ -90,7 +102,7 @@ record Hardening(
     private Object[] values() {
         return new Object[] {maxConnections, maxConnectionsPerClient, maxConnectionRatePerClient, idleTimeout,
             halfClosedTimeout, acceptBacklog, tcpNoDelay, keepAlive, sendBufferSize, receiveBufferSize, allow, deny,
-            accessLog};
+            accessLog, sendProxyProtocol, acceptProxyProtocol, proxyProtocolTimeout};
     }
 
     /**
@@ -135,6 +147,15 @@ record Hardening(
         if (deny != null) {
             b.deny(deny.toArray(String[]::new));
         }
+        if (sendProxyProtocol != null) {
+            b.sendProxyProtocol(sendProxyProtocol);
+        }
+        if (acceptProxyProtocol != null) {
+            b.acceptProxyProtocol(acceptProxyProtocol);
+        }
+        if (proxyProtocolTimeout != null) {
+            b.proxyProtocolTimeout(proxyProtocolTimeout);
+        }
     }
 
     /** Collects values from config file entries; see {@link ConfigFile}. */
@@ -153,8 +174,9 @@ record Hardening(
                 return false;
             }
             values[i] = switch (key) {
-                case "idle-timeout", "half-closed-timeout" -> ConfigFile.duration(where, value);
-                case "tcp-nodelay", "keepalive" -> ConfigFile.bool(where, value);
+                case "idle-timeout", "half-closed-timeout", "proxy-protocol-timeout" -> ConfigFile.duration(where, value);
+                case "tcp-nodelay", "keepalive", "accept-proxy-protocol" -> ConfigFile.bool(where, value);
+                case "send-proxy-protocol" -> proxyProtocol(where, value);
                 case "allow", "deny" -> ConfigFile.textList(where, value, "CIDR ranges such as 10.0.0.0/8");
                 case "access-log" -> ConfigFile.text(where, value, "a file name, or - for standard output");
                 default -> ConfigFile.integer(where, value);
@@ -167,8 +189,29 @@ record Hardening(
             return new Hardening((Integer) values[0], (Integer) values[1], (Integer) values[2],
                     (Duration) values[3], (Duration) values[4], (Integer) values[5], (Boolean) values[6],
                     (Boolean) values[7], (Integer) values[8], (Integer) values[9], (List<String>) values[10],
-                    (List<String>) values[11], (String) values[12]);
+                    (List<String>) values[11], (String) values[12], (ProxyProtocol) values[13], (Boolean) values[14],
+                    (Duration) values[15]);
         }
+    }
+
+    /**
+     * Parses {@code v1}, {@code v2} or {@code off} (any case; YAML's false for off).
+     *
+     * @param where names the value in the message, or null
+     * @throws IllegalArgumentException naming the value otherwise
+     */
+    static ProxyProtocol proxyProtocol(String where, Object value) {
+        if (Boolean.FALSE.equals(value)) {
+            return ProxyProtocol.OFF;
+        }
+        String text = String.valueOf(value).trim().toLowerCase(Locale.ROOT);
+        return switch (text) {
+            case "v1", "1" -> ProxyProtocol.V1;
+            case "v2", "2" -> ProxyProtocol.V2;
+            case "off" -> ProxyProtocol.OFF;
+            default -> throw new IllegalArgumentException((where != null ? where + ": " : "") + "PROXY protocol version '"
+                    + value + "' is not one of v1, v2, off");
+        };
     }
 
     private static <T> T pick(T preferred, T fallback) {

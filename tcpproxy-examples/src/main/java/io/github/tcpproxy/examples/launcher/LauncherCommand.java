@@ -2,6 +2,7 @@ package io.github.tcpproxy.examples.launcher;
 
 import io.github.tcpproxy.Backend;
 import io.github.tcpproxy.HealthCheck;
+import io.github.tcpproxy.ProxyProtocol;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
@@ -159,12 +160,26 @@ final class LauncherCommand {
                     + " backend, end, who ended first, bytes up, bytes down, milliseconds. See the README.")
     String accessLog;
 
+    @Option(names = "--send-proxy-protocol", paramLabel = "v1|v2|off", converter = ProxyProtocolConverter.class,
+            description = "Send a PROXY protocol header to each backend with the client's address. Default: off.")
+    ProxyProtocol sendProxyProtocol;
+
+    @Option(names = "--accept-proxy-protocol", paramLabel = "true|false", arity = "1",
+            description = "Expect a PROXY protocol header (v1 or v2) from each client, as a front load balancer"
+                    + " sends it; a bad one closes that connection. Default: false.")
+    Boolean acceptProxyProtocol;
+
+    @Option(names = "--proxy-protocol-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "Time a client gets to send its whole PROXY protocol header. Default: 3s.")
+    Duration proxyProtocolTimeout;
+
     @Option(names = {"-c", "--config"}, paramLabel = "FILE",
             description = "Read settings from a YAML file (keys: listen, backends, strategy, connect-timeout,"
                     + " connect-attempts, drain-timeout, threads, buffer-size, health-check, max-fails,"
                     + " fail-timeout, slow-start, max-connections, max-connections-per-client,"
                     + " max-connection-rate-per-client, idle-timeout, half-closed-timeout, accept-backlog,"
-                    + " tcp-nodelay, keepalive, send-buffer-size, receive-buffer-size, allow, deny, access-log)."
+                    + " tcp-nodelay, keepalive, send-buffer-size, receive-buffer-size, allow, deny, access-log, send-proxy-protocol, accept-proxy-protocol,"
+                    + " proxy-protocol-timeout)."
                     + " SIGHUP re-reads its backends.")
     Path config;
 
@@ -185,7 +200,8 @@ final class LauncherCommand {
                 threads, bufferSize, healthCheck == null ? null : Optional.ofNullable(healthCheck.check()), maxFails,
                 failTimeout, slowStart, new Hardening(maxConnections, maxConnectionsPerClient,
                         maxConnectionRatePerClient, idleTimeout, halfClosedTimeout, acceptBacklog, tcpNoDelay,
-                        keepAlive, sendBufferSize, receiveBufferSize, allow, deny, accessLog));
+                        keepAlive, sendBufferSize, receiveBufferSize, allow, deny, accessLog, sendProxyProtocol,
+                        acceptProxyProtocol, proxyProtocolTimeout));
     }
 
     /** Turns {@code --backend} text into a {@link Backend}, with its own message on failure. */
@@ -206,6 +222,18 @@ final class LauncherCommand {
         public Duration convert(String value) {
             try {
                 return Durations.parse(null, value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    /** Turns {@code --send-proxy-protocol} text into a {@link ProxyProtocol}. */
+    static final class ProxyProtocolConverter implements ITypeConverter<ProxyProtocol> {
+        @Override
+        public ProxyProtocol convert(String value) {
+            try {
+                return Hardening.proxyProtocol(null, value);
             } catch (IllegalArgumentException e) {
                 throw new TypeConversionException(e.getMessage());
             }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.tcpproxy.Backend;
 import io.github.tcpproxy.HealthCheck;
+import io.github.tcpproxy.ProxyProtocol;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,6 +51,9 @@ class ConfigFileTest {
             allow: [10.0.0.0/8, "2001:db8::/32"]
             deny: 10.6.6.0/24, 10.7.0.0/16
             access-log: access.log
+            send-proxy-protocol: v2
+            accept-proxy-protocol: true
+            proxy-protocol-timeout: 1s
             backends:
               - 127.0.0.1:8080,weight=2
               - address: 127.0.0.1:8081
@@ -240,7 +244,8 @@ class ConfigFileTest {
                         + " connect-timeout, connect-attempts, drain-timeout, threads, buffer-size, health-check,"
                         + " max-fails, fail-timeout, slow-start, max-connections, max-connections-per-client,"
                         + " max-connection-rate-per-client, idle-timeout, half-closed-timeout, accept-backlog,"
-                        + " tcp-nodelay, keepalive, send-buffer-size, receive-buffer-size, allow, deny, access-log");
+                        + " tcp-nodelay, keepalive, send-buffer-size, receive-buffer-size, allow, deny, access-log,"
+                        + " send-proxy-protocol, accept-proxy-protocol, proxy-protocol-timeout");
     }
 
     @Test
@@ -346,7 +351,7 @@ class ConfigFileTest {
 
         assertThat(h).isEqualTo(new Hardening(1000, 10, 5, Duration.ofMinutes(5), Duration.ofSeconds(30), 512,
                 false, false, 131072, 262144, List.of("10.0.0.0/8", "2001:db8::/32"),
-                List.of("10.6.6.0/24", "10.7.0.0/16"), "access.log"));
+                List.of("10.6.6.0/24", "10.7.0.0/16"), "access.log", ProxyProtocol.V2, true, Duration.ofSeconds(1)));
         ConfigFile.parse(FULL, "proxy.yaml").newBuilder(); // every value is valid for the builder
     }
 
@@ -370,6 +375,12 @@ class ConfigFileTest {
                 .hasMessage("p.yaml: max-connections: expected a whole number up to 2147483647, found 'lots'");
         assertThatThrownBy(() -> ConfigFile.parse("max-connections: 99999999999\n", "p.yaml"))
                 .hasMessageContaining("max-connections: expected a whole number");
+        assertThatThrownBy(() -> ConfigFile.parse("send-proxy-protocol: v3\n", "p.yaml"))
+                .hasMessage("p.yaml: send-proxy-protocol: PROXY protocol version 'v3' is not one of v1, v2, off");
+        assertThat(ConfigFile.parse("send-proxy-protocol: off\n", "p.yaml").hardening().sendProxyProtocol())
+                .isEqualTo(ProxyProtocol.OFF);
+        assertThat(parseFlags("--send-proxy-protocol", "V1").toSettings().hardening().sendProxyProtocol())
+                .isEqualTo(ProxyProtocol.V1);
         assertThatThrownBy(() -> ConfigFile.parse("tcp-nodelay: maybe\n", "p.yaml"))
                 .hasMessage("p.yaml: tcp-nodelay: expected true or false, found 'maybe'");
         assertThatThrownBy(() -> ConfigFile.parse("idle-timeout: 5\n", "p.yaml"))
