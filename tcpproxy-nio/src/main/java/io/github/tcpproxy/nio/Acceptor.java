@@ -87,7 +87,7 @@ final class Acceptor implements Handler {
 
     /** Closes a client that may not be served, counts it, and logs at most once a second. */
     private void refuse(SocketChannel client, InetSocketAddress address, RefusalReason reason) {
-        closeQuietly(client);
+        // Counted before the close, so that a client that sees its connection end sees it counted.
         switch (reason) {
             case DENIED -> reactor.refusedDenied++;
             case MAX_CONNECTIONS -> reactor.refusedMaxConnections++;
@@ -95,6 +95,7 @@ final class Acceptor implements Handler {
             case RATE_LIMITED -> reactor.refusedRateLimited++;
             default -> throw new AssertionError(reason);
         }
+        closeQuietly(client);
         refusedSinceLog++;
         long now = System.nanoTime();
         if (now - lastRefusalLog >= TimeUnit.SECONDS.toNanos(1)) {

@@ -66,11 +66,11 @@ final class NioProxy implements RunningProxy {
 
     private NioProxy(ProxyConfig config, ServerSocketChannel server) throws IOException {
         this.config = config;
-        this.connectTimeoutNanos = config.connectTimeout().toNanos();
-        this.slowStartNanos = config.slowStart().toNanos();
-        this.idleTimeoutNanos = config.idleTimeout().toNanos();
-        this.halfClosedTimeoutNanos = config.halfClosedTimeout().toNanos();
-        this.proxyProtocolTimeoutNanos = config.proxyProtocolTimeout().toNanos();
+        this.connectTimeoutNanos = nanos(config.connectTimeout());
+        this.slowStartNanos = nanos(config.slowStart());
+        this.idleTimeoutNanos = nanos(config.idleTimeout());
+        this.halfClosedTimeoutNanos = nanos(config.halfClosedTimeout());
+        this.proxyProtocolTimeoutNanos = nanos(config.proxyProtocolTimeout());
         this.sendProxyProtocol = switch (config.sendProxyProtocol()) {
             case OFF -> 0;
             case V1 -> 1;
@@ -114,6 +114,18 @@ final class NioProxy implements RunningProxy {
         } catch (IOException e) {
             log.debug("could not open a socket channel at start-up", e);
         }
+    }
+
+    /**
+     * The longest time the engine keeps as nanoseconds: 2^62 ns, about 146 years. Longer
+     * durations are cut to it, so that {@code System.nanoTime() + d} can neither throw nor wrap
+     * into the past (which would fire a far-away deadline at once).
+     */
+    static final long MAX_NANOS = 1L << 62;
+
+    /** {@code d} in nanoseconds, at most {@link #MAX_NANOS}. */
+    static long nanos(Duration d) {
+        return d.compareTo(Duration.ofNanos(MAX_NANOS)) >= 0 ? MAX_NANOS : d.toNanos();
     }
 
     static NioProxy start(ProxyConfig config) {
@@ -423,7 +435,7 @@ final class NioProxy implements RunningProxy {
 
     private void drain(Duration drainTimeout) throws InterruptedException {
         synchronized (drainLock) {
-            bringDrainDeadlineForward(System.nanoTime() + drainTimeout.toNanos());
+            bringDrainDeadlineForward(System.nanoTime() + nanos(drainTimeout));
             while (open.get() > 0) {
                 long left = drainDeadline - System.nanoTime();
                 if (left <= 0) {
@@ -438,7 +450,7 @@ final class NioProxy implements RunningProxy {
     /** A close() while another one drains: brings its deadline forward if this drain time is shorter. */
     private void shortenDrain(Duration drainTimeout) {
         synchronized (drainLock) {
-            bringDrainDeadlineForward(System.nanoTime() + drainTimeout.toNanos());
+            bringDrainDeadlineForward(System.nanoTime() + nanos(drainTimeout));
             drainLock.notifyAll();
         }
     }
