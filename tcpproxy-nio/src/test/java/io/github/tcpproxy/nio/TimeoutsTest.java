@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.tcpproxy.ProxyStats;
 import io.github.tcpproxy.RunningProxy;
+import io.github.tcpproxy.testing.Async;
 import io.github.tcpproxy.testing.Await;
 import io.github.tcpproxy.testing.EchoServer;
 import io.github.tcpproxy.testing.Payloads;
@@ -24,15 +25,17 @@ class TimeoutsTest {
 
     @Test
     void idleConnectionIsClosedAndBusyOneIsNot() throws Exception {
-        Duration idle = Duration.ofMillis(400);
+        // Long enough that a busy machine does not stall the busy client's round trips for as long.
+        Duration idle = Duration.ofSeconds(1);
         try (EchoServer echo = EchoServer.start();
                 RunningProxy proxy = Loopback.proxyTo(echo).idleTimeout(idle).start();
                 Socket quiet = Sockets.connect(proxy.localAddress());
                 Socket busy = Sockets.connect(proxy.localAddress())) {
+            long start = System.nanoTime(); // before the quiet client's last byte moved
             EchoServer.assertEchoes(quiet, new byte[] {1});
-            long start = System.nanoTime();
+            EchoServer.assertEchoes(busy, new byte[] {1});
             // busy keeps talking for 3 idle timeouts, a round trip at a time.
-            CompletableFuture<Integer> roundTrips = CompletableFuture.supplyAsync(() -> {
+            CompletableFuture<Integer> roundTrips = Async.start("busy client", () -> {
                 int n = 0;
                 try {
                     while (System.nanoTime() - start < idle.multipliedBy(3).toNanos() && n < 100_000) {
@@ -40,7 +43,7 @@ class TimeoutsTest {
                         n++;
                     }
                 } catch (Exception e) {
-                    throw new IllegalStateException(e);
+                    throw new IllegalStateException("after " + n + " round trips", e);
                 }
                 return n;
             });

@@ -15,7 +15,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import picocli.CommandLine;
 import picocli.CommandLine.ParameterException;
@@ -74,9 +73,16 @@ public final class Launcher {
      * @return the exit status: {@link #EXIT_OK}, {@link #EXIT_FAILURE} or {@link #EXIT_USAGE}
      */
     public static int run(String[] args, PrintStream out, PrintStream err) {
+        // SIGTERM and Ctrl-C: the first drains, a second one resets what is left at once. Handled
+        // from before the proxy starts, so that no signal finds the JVM's default in place. Where
+        // they cannot be handled, the shutdown hook below drains on the JVM's own shutdown.
+        Stopper stopper = new Stopper(out);
+        AutoCloseable term = Hangup.onSignal("TERM", stopper::signal);
+        AutoCloseable interrupt = Hangup.onSignal("INT", stopper::signal);
         Result result = start(args, out, err);
         Session session = result.session();
         if (session == null) {
+            restore(term, interrupt);
             return result.exitCode();
         }
         Thread hook = new Thread(() -> {
@@ -87,11 +93,7 @@ public final class Launcher {
             out.flush();
         }, "tcpproxy-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
-        // SIGTERM and Ctrl-C: the first drains, a second one resets what is left at once. Where
-        // they cannot be handled, the shutdown hook above drains on the JVM's own shutdown.
-        Stopper stopper = new Stopper(session, out, result.drainTimeout());
-        AutoCloseable term = Hangup.onSignal("TERM", stopper::signal);
-        AutoCloseable interrupt = Hangup.onSignal("INT", stopper::signal);
+        stopper.attach(session, result.drainTimeout());
         AutoCloseable hangup = null;
         if (result.reload() != null) {
             hangup = Hangup.onHangup(result.reload()::reload);
@@ -106,15 +108,7 @@ public final class Launcher {
             Thread.currentThread().interrupt();
             session.close();
         }
-        for (AutoCloseable handler : new AutoCloseable[] {hangup, term, interrupt}) {
-            if (handler != null) {
-                try {
-                    handler.close();
-                } catch (Exception e) {
-                    // The JVM is about to exit anyway: a signal now would only find a closed proxy.
-                }
-            }
-        }
+        restore(hangup, term, interrupt);
         if (stopper.signals() > 0) {
             out.println("tcpproxy: stopped");
             out.flush();
@@ -127,41 +121,75 @@ public final class Launcher {
         return EXIT_OK;
     }
 
+    private static void restore(AutoCloseable... handlers) {
+        for (AutoCloseable handler : handlers) {
+            if (handler != null) {
+                try {
+                    handler.close();
+                } catch (Exception e) {
+                    // The JVM is about to exit anyway: a signal now would only find a closed proxy.
+                }
+            }
+        }
+    }
+
     /**
      * What SIGTERM and Ctrl-C do: the first stops accepting and lets open connections drain, the
      * second resets what is left at once. {@link #signal()} runs on the JVM's signal thread and
-     * returns at once; the closing happens on threads of its own.
+     * returns at once; the closing happens on threads of its own. Signals that come before the
+     * session is {@linkplain #attach attached} take effect when it is.
      */
     static final class Stopper {
-        private final Session session;
         private final PrintStream out;
-        private final Duration drainTimeout;
-        private final AtomicInteger signals = new AtomicInteger();
+        private Session session;
+        private Duration drainTimeout;
+        private int signals;
+        private int acted;
+
+        Stopper(PrintStream out) {
+            this.out = out;
+        }
 
         Stopper(Session session, PrintStream out, Duration drainTimeout) {
+            this(out);
+            attach(session, drainTimeout);
+        }
+
+        /** The session that signals stop, from now on and for the signals that came already. */
+        synchronized void attach(Session session, Duration drainTimeout) {
             this.session = session;
-            this.out = out;
             this.drainTimeout = drainTimeout;
+            act();
         }
 
         /** One SIGTERM or Ctrl-C. */
-        void signal() {
-            int n = signals.incrementAndGet();
-            if (n == 1) {
-                out.println("tcpproxy: stopping; open connections get up to " + Durations.format(drainTimeout)
-                        + " to finish (signal again to stop at once)");
-                out.flush();
-                start("tcpproxy-stop", session::close);
-            } else if (n == 2) {
-                out.println("tcpproxy: stopping at once; resetting open connections");
-                out.flush();
-                start("tcpproxy-stop-now", session::closeNow);
+        synchronized void signal() {
+            signals++;
+            act();
+        }
+
+        private void act() {
+            if (session == null) {
+                return;
+            }
+            while (acted < Math.min(signals, 2)) {
+                acted++;
+                if (acted == 1) {
+                    out.println("tcpproxy: stopping; open connections get up to " + Durations.format(drainTimeout)
+                            + " to finish (signal again to stop at once)");
+                    out.flush();
+                    start("tcpproxy-stop", session::close);
+                } else {
+                    out.println("tcpproxy: stopping at once; resetting open connections");
+                    out.flush();
+                    start("tcpproxy-stop-now", session::closeNow);
+                }
             }
         }
 
         /** How many signals came. */
-        int signals() {
-            return signals.get();
+        synchronized int signals() {
+            return signals;
         }
 
         private static void start(String name, Runnable action) {
