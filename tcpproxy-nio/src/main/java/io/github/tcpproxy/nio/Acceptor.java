@@ -14,7 +14,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Accepts clients on the listen socket, registered with the first reactor, checks each against the
  * access lists and limits ({@link Admission}: a refused client is closed at once, before any
- * backend is contacted) and hands each one served to the reactors in turn. When {@code accept} fails (typically: out of file descriptors) it stops
+ * backend is contacted) and hands each one served to the reactors in turn. When {@code accept}
+ * fails (typically: out of file descriptors) it stops
  * listening for a moment instead of spinning on a socket that stays ready. Reactor thread only.
  */
 final class Acceptor implements Handler {

@@ -41,10 +41,19 @@ final class Admission {
 
     private final List<CidrRange> allow;
     private final List<CidrRange> deny;
-    private final int maxConnections;
-    private final int maxPerClient;
-    private final long intervalNanos;
-    private final long burstNanos;
+    /** The limits in force; replaced whole by {@link #setLimits}, so that a reader sees one consistent set. */
+    private record Limits(int maxConnections, int maxPerClient, long intervalNanos, long burstNanos) {
+        static Limits of(int maxConnections, int maxPerClient, int ratePerSecond) {
+            long interval = ratePerSecond > 0 ? TimeUnit.SECONDS.toNanos(1) / ratePerSecond : 0;
+            return new Limits(maxConnections, maxPerClient, interval, interval * Math.max(0, ratePerSecond - 1));
+        }
+
+        boolean perClient() {
+            return maxPerClient > 0 || intervalNanos > 0;
+        }
+    }
+
+    private volatile Limits limits;
     private final IntSupplier openConnections;
     private final ConcurrentHashMap<InetAddress, Client> clients;
     private long lastSweep;
@@ -55,13 +64,10 @@ final class Admission {
     Admission(ProxyConfig config, IntSupplier openConnections) {
         this.allow = config.allow();
         this.deny = config.deny();
-        this.maxConnections = config.maxConnections();
-        this.maxPerClient = config.maxConnectionsPerClient();
-        int rate = config.maxConnectionRatePerClient();
-        this.intervalNanos = rate > 0 ? TimeUnit.SECONDS.toNanos(1) / rate : 0;
-        this.burstNanos = rate > 0 ? intervalNanos * (rate - 1) : 0;
+        this.limits = Limits.of(config.maxConnections(), config.maxConnectionsPerClient(),
+                config.maxConnectionRatePerClient());
         this.openConnections = openConnections;
-        this.clients = maxPerClient > 0 || rate > 0 ? new ConcurrentHashMap<>() : null;
+        this.clients = new ConcurrentHashMap<>();
     }
 
     /**
@@ -74,13 +80,17 @@ final class Admission {
         if (!allowed(address)) {
             return RefusalReason.DENIED;
         }
-        if (maxConnections > 0 && openConnections.getAsInt() >= maxConnections) {
+        Limits l = limits;
+        if (l.maxConnections > 0 && openConnections.getAsInt() >= l.maxConnections) {
             return RefusalReason.MAX_CONNECTIONS;
         }
-        if (clients == null) {
+        sweep(now, l);
+        if (!l.perClient()) {
             return null;
         }
-        sweep(now);
+        int maxPerClient = l.maxPerClient;
+        long intervalNanos = l.intervalNanos;
+        long burstNanos = l.burstNanos;
         for (int tries = 0; tries < 8; tries++) {
             Client c = clients.computeIfAbsent(address, Client::new);
             synchronized (c) {
@@ -126,7 +136,7 @@ final class Admission {
 
     /** A connection admitted for {@code address} has ended. Any thread. */
     void release(InetAddress address) {
-        if (clients == null || address == null) {
+        if (address == null) {
             return;
         }
         Client c = clients.get(address);
@@ -137,7 +147,7 @@ final class Admission {
             if (c.open > 0) {
                 c.open--;
             }
-            if (c.open == 0 && intervalNanos == 0 && !c.removed) {
+            if (c.open == 0 && limits.intervalNanos == 0 && !c.removed) {
                 c.removed = true;
                 clients.remove(address, c);
             }
@@ -146,12 +156,21 @@ final class Admission {
 
     /** Addresses with state kept, for tests: 0 once every connection ended and buckets refilled. */
     int trackedAddresses() {
-        return clients == null ? 0 : clients.size();
+        return clients.size();
+    }
+
+    /**
+     * Changes the limits for clients accepted from now on; 0 turns one off. Open connections are
+     * never closed by a lower limit. Connections open before a per-client limit was turned on are
+     * not counted against it. Any thread.
+     */
+    void setLimits(int maxConnections, int maxPerClient, int ratePerSecond) {
+        limits = Limits.of(maxConnections, maxPerClient, ratePerSecond);
     }
 
     /** Drops rate state of addresses with nothing open whose bucket is full again, once a second. */
-    private void sweep(long now) {
-        if (intervalNanos == 0 || now - lastSweep < SWEEP_NANOS) {
+    private void sweep(long now, Limits l) {
+        if (clients.isEmpty() || now - lastSweep < SWEEP_NANOS) {
             return;
         }
         lastSweep = now;

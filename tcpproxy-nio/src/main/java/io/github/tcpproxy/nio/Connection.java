@@ -533,7 +533,6 @@ final class Connection implements Handler, SelectionContext {
         down.releaseBuffer();
         count(UNCOUNTED);
         reactor.closed++;
-        proxy.connectionEnded(peerAddress);
         long nanos = System.nanoTime() - startNanos;
         if (log.isDebugEnabled()) {
             log.debug("#{} {} {} -> {}: {} bytes up, {} bytes down, {} ms, {} ended first", id,
@@ -545,6 +544,9 @@ final class Connection implements Handler, SelectionContext {
                     ? up.backend.address() : null, up.bytes, down.bytes, Duration.ofNanos(nanos), end,
                     endedFirst != null ? endedFirst : Side.PROXY));
         }
+        // Last: close() drains until every connection has ended, and a listener such as an access
+        // log must have heard of this one by then.
+        proxy.connectionEnded(peerAddress);
     }
 
     private void count(int next) {

@@ -372,6 +372,22 @@ final class NioProxy implements RunningProxy {
     }
 
     @Override
+    public void setConnectionLimits(int maxConnections, int maxConnectionsPerClient, int maxConnectionRatePerClient) {
+        checkLimit("max connections", maxConnections);
+        checkLimit("max connections per client", maxConnectionsPerClient);
+        checkLimit("max connection rate per client", maxConnectionRatePerClient);
+        admission.setLimits(maxConnections, maxConnectionsPerClient, maxConnectionRatePerClient);
+        log.info("connection limits now: max connections {}, per client {}, rate per client {}/s (0: no limit)",
+                maxConnections, maxConnectionsPerClient, maxConnectionRatePerClient);
+    }
+
+    private static void checkLimit(String what, int value) {
+        if (value < 0) {
+            throw new IllegalArgumentException(what + " " + value + " must be 0 (no limit) or more");
+        }
+    }
+
+    @Override
     public boolean isRunning() {
         return !closing.get();
     }

@@ -1,6 +1,7 @@
 package io.github.tcpproxy.nio;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.tcpproxy.ProxyStats;
 import io.github.tcpproxy.RunningProxy;
@@ -173,6 +174,31 @@ class LimitsTest {
         } catch (IOException e) {
             s.close();
             throw e;
+        }
+    }
+
+    @Test
+    void limitsChangeAtRunTimeForNewClientsOnly() throws Exception {
+        try (EchoServer echo = EchoServer.start();
+                RunningProxy proxy = Loopback.proxyTo(echo).start();
+                Socket a = Sockets.connect(proxy.localAddress());
+                Socket b = Sockets.connect(proxy.localAddress())) {
+            EchoServer.assertEchoes(a, new byte[] {1});
+            EchoServer.assertEchoes(b, new byte[] {2});
+
+            proxy.setConnectionLimits(1, 0, 0);
+            try (Socket c = Sockets.connect(proxy.localAddress())) {
+                assertClosedByProxy(c, "a client over the lowered limit");
+            }
+            EchoServer.assertEchoes(a, new byte[] {3}); // open ones are not cut
+            assertThatThrownBy(() -> proxy.setConnectionLimits(0, -1, 0))
+                    .hasMessage("max connections per client -1 must be 0 (no limit) or more");
+
+            proxy.setConnectionLimits(0, 0, 0);
+            try (Socket d = Sockets.connect(proxy.localAddress())) {
+                EchoServer.assertEchoes(d, new byte[] {4});
+            }
+            Await.until("the refusal is counted", WITHIN, () -> proxy.stats().refusedMaxConnections() == 1);
         }
     }
 }

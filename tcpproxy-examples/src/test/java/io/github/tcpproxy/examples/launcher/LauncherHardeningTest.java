@@ -127,7 +127,7 @@ class LauncherHardeningTest {
     }
 
     /** Sends one line and reads one line back on an open connection. */
-    private static String converse(Socket socket, String line) throws IOException {
+    static String converse(Socket socket, String line) throws IOException {
         socket.getOutputStream().write((line + "\n").getBytes(StandardCharsets.UTF_8));
         StringBuilder sb = new StringBuilder();
         for (int c; (c = socket.getInputStream().read()) >= 0 && c != '\n'; ) {

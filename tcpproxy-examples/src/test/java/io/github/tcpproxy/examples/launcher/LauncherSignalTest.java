@@ -64,12 +64,12 @@ class LauncherSignalTest {
             try (Socket client = new Socket()) {
                 client.connect(new InetSocketAddress("127.0.0.1", port), 5000);
                 client.setSoTimeout(10_000);
-                assertThat(converse(client, "before")).endsWith("] before");
+                assertThat(LauncherHardeningTest.converse(client, "before")).endsWith("] before");
 
                 // Through the handle: Process.destroy() would also close our end of its output.
                 assertThat(child.toHandle().destroy()).isTrue(); // SIGTERM
                 awaitLine(lines, "signal again to stop at once");
-                assertThat(converse(client, "draining")).as("served while draining").endsWith("] draining");
+                assertThat(LauncherHardeningTest.converse(client, "draining")).as("served while draining").endsWith("] draining");
                 assertThat(child.isAlive()).isTrue();
 
                 assertThat(child.toHandle().destroy()).isTrue(); // the second SIGTERM
@@ -98,14 +98,5 @@ class LauncherSignalTest {
             seen.add(line);
         }
         throw new AssertionError("no line containing '" + part + "' in " + seen);
-    }
-
-    private static String converse(Socket socket, String line) throws IOException {
-        socket.getOutputStream().write((line + "\n").getBytes(StandardCharsets.UTF_8));
-        StringBuilder sb = new StringBuilder();
-        for (int c; (c = socket.getInputStream().read()) >= 0 && c != '\n'; ) {
-            sb.append((char) c);
-        }
-        return sb.toString();
     }
 }
