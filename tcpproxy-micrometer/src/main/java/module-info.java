@@ -4,7 +4,8 @@
  */
 module io.github.tcpproxy.micrometer {
     requires transitive io.github.tcpproxy;
-    requires transitive micrometer.core;
+    // Not transitive: it is an automatic module; users of Micrometer require it themselves.
+    requires micrometer.core;
 
     exports io.github.tcpproxy.micrometer;
 }

@@ -56,6 +56,10 @@ record Hardening(
             "tcp-nodelay", "keepalive", "send-buffer-size", "receive-buffer-size", "allow", "deny", "access-log",
             "send-proxy-protocol", "accept-proxy-protocol", "proxy-protocol-timeout");
 
+    /** The keys a running proxy takes on a reload ({@link io.github.tcpproxy.RunningProxy#setConnectionLimits}). */
+    static final List<String> RUNTIME_KEYS = List.of("max-connections", "max-connections-per-client",
+            "max-connection-rate-per-client");
+
     /** Nothing given. */
     static final Hardening NONE = new Hardening(null, null, null, null, null, null, null, null, null, null, null,
             null, null, null, null, null);

@@ -110,6 +110,30 @@ class LauncherHardeningTest {
                 "stopping at once");
     }
 
+    @Test
+    void aReloadAppliesChangedConnectionLimits(@TempDir Path dir) throws Exception {
+        try (EchoServer echo = EchoServer.start("backend-1", new InetSocketAddress("127.0.0.1", 0))) {
+            Path config = dir.resolve("proxy.yaml");
+            String backends = "backends:\n  - " + Launcher.format(echo.localAddress()) + "\n";
+            Files.writeString(config, "listen: 127.0.0.1:0\nmax-connections: 1\n" + backends, StandardCharsets.UTF_8);
+            Launcher.Result result = Launcher.start(new String[] {"--config", config.toString(), "--drain-timeout", "1s"},
+                    new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+            session = result.session();
+            assertThat(session).as("session; stderr: %s", err.toString(StandardCharsets.UTF_8)).isNotNull();
+            try (Socket first = connect(session.localAddress())) {
+                assertThat(converse(first, "one")).endsWith("] one");
+                assertThat(ask(session.localAddress(), "two")).as("over max-connections 1").isNull();
+
+                Files.writeString(config, "listen: 127.0.0.1:0\nmax-connections: 0\n" + backends, StandardCharsets.UTF_8);
+                BackendReload.Outcome outcome = result.reload().reload();
+                assertThat(outcome.failed()).isFalse();
+                assertThat(outcome.needRestart()).isEmpty();
+                assertThat(ask(session.localAddress(), "three")).endsWith("] three");
+            }
+            assertThat(out.toString(StandardCharsets.UTF_8)).contains("connection limits applied");
+        }
+    }
+
     private Session start(String... args) {
         Launcher.Result result = Launcher.start(args,
                 new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
