@@ -36,7 +36,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>the client's address;
  *   <li>the backend's address, or {@code -} if none was connected;
  *   <li>how it ended: {@code completed}, {@code reset}, {@code no-backend}, {@code idle-timeout},
- *       {@code half-closed-timeout}, {@code shutdown}, or for a refused client
+ *       {@code half-closed-timeout}, {@code shutdown}, {@code proxy-protocol-error}, or for a
+ *       refused client
  *       {@code refused-denied}, {@code refused-max-connections},
  *       {@code refused-max-connections-per-client}, {@code refused-rate-limited};
  *   <li>who ended it first: {@code client}, {@code backend} or {@code proxy};
