@@ -78,6 +78,21 @@ public interface RunningProxy extends AutoCloseable {
         setWeight(address, 0);
     }
 
+    /**
+     * Changes the connection limits of {@link TcpProxy.Builder#maxConnections},
+     * {@link TcpProxy.Builder#maxConnectionsPerClient} and
+     * {@link TcpProxy.Builder#maxConnectionRatePerClient} for clients accepted from now on; 0
+     * turns a limit off. Open connections are never closed by a lower limit, and connections
+     * opened while a per-client limit was off do not count against it once it is turned on.
+     *
+     * @implSpec The default throws {@link UnsupportedOperationException}, for engines without it.
+     * @throws IllegalArgumentException naming the value if one is negative
+     */
+    default void setConnectionLimits(int maxConnections, int maxConnectionsPerClient,
+            int maxConnectionRatePerClient) {
+        throw new UnsupportedOperationException("this engine cannot change connection limits at run time");
+    }
+
     /** Whether the proxy still runs, that is {@link #close()} has not been called. */
     boolean isRunning();
 
@@ -91,7 +106,9 @@ public interface RunningProxy extends AutoCloseable {
 
     /**
      * Like {@link #close()} with another drain time; {@link Duration#ZERO} resets open
-     * connections at once.
+     * connections at once. Called while another close is draining, a shorter drain time cuts that
+     * drain short (a launcher's second SIGTERM calls {@code close(Duration.ZERO)}); either call
+     * returns when the proxy has stopped.
      *
      * @throws IllegalArgumentException if {@code drainTimeout} is null or negative
      */

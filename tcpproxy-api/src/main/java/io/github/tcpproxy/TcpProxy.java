@@ -69,6 +69,8 @@ public final class TcpProxy {
         public static final int DEFAULT_BUFFER_SIZE = 64 * 1024;
         /** Default fail timeout of {@link #passiveHealth(int, Duration)}: 10 s, as nginx. */
         public static final Duration DEFAULT_FAIL_TIMEOUT = Duration.ofSeconds(10);
+        /** Default {@link #proxyProtocolTimeout(Duration)}. */
+        public static final Duration DEFAULT_PROXY_PROTOCOL_TIMEOUT = Duration.ofSeconds(3);
         /** Default {@link #acceptBacklog(int)}. */
         public static final int DEFAULT_ACCEPT_BACKLOG = 1024;
 
@@ -87,6 +89,19 @@ public final class TcpProxy {
         private int maxFails;
         private Duration failTimeout = DEFAULT_FAIL_TIMEOUT;
         private Duration slowStart = Duration.ZERO;
+        private int maxConnections;
+        private int maxConnectionsPerClient;
+        private int maxConnectionRatePerClient;
+        private Duration idleTimeout = Duration.ZERO;
+        private Duration halfClosedTimeout = Duration.ZERO;
+        private int sendBufferSize;
+        private int receiveBufferSize;
+        private final List<CidrRange> allow = new ArrayList<>();
+        private final List<CidrRange> deny = new ArrayList<>();
+        private final List<ConnectionListener> listeners = new ArrayList<>();
+        private ProxyProtocol sendProxyProtocol = ProxyProtocol.OFF;
+        private boolean acceptProxyProtocol;
+        private Duration proxyProtocolTimeout = DEFAULT_PROXY_PROTOCOL_TIMEOUT;
 
         private Builder() {
         }
@@ -291,6 +306,177 @@ public final class TcpProxy {
             return this;
         }
 
+        /**
+         * The kernel's send buffer size (SO_SNDBUF) for both sockets of every connection; 0 (the
+         * default) leaves the system's default and its auto-tuning.
+         *
+         * @throws IllegalArgumentException if negative or over 256 MiB
+         */
+        public Builder sendBufferSize(int bytes) {
+            this.sendBufferSize = socketBuffer("send buffer size", bytes);
+            return this;
+        }
+
+        /**
+         * The kernel's receive buffer size (SO_RCVBUF) for both sockets of every connection, set on
+         * the listen socket too so that accepted sockets get it from their first byte; 0 (the
+         * default) leaves the system's default and its auto-tuning.
+         *
+         * @throws IllegalArgumentException if negative or over 256 MiB
+         */
+        public Builder receiveBufferSize(int bytes) {
+            this.receiveBufferSize = socketBuffer("receive buffer size", bytes);
+            return this;
+        }
+
+        /**
+         * At most this many client connections open at once; a client over the limit is accepted
+         * and closed at once, counted in {@link ProxyStats#refusedMaxConnections()}, and clients
+         * are served again as soon as connections end. 0 (the default) means no limit.
+         *
+         * @throws IllegalArgumentException if negative
+         */
+        public Builder maxConnections(int max) {
+            this.maxConnections = nonNegative("max connections", max);
+            return this;
+        }
+
+        /**
+         * At most this many connections open at once from one client IP address; over the limit
+         * a new connection from that address is closed at once and counted in
+         * {@link ProxyStats#refusedMaxConnectionsPerClient()}. 0 (the default) means no limit.
+         *
+         * @throws IllegalArgumentException if negative
+         */
+        public Builder maxConnectionsPerClient(int max) {
+            this.maxConnectionsPerClient = nonNegative("max connections per client", max);
+            return this;
+        }
+
+        /**
+         * At most this many new connections per second from one client IP address, with bursts
+         * of up to as many at once (a token bucket); over the rate a new connection is closed at
+         * once and counted in {@link ProxyStats#refusedRateLimited()}. 0 (the default) means no
+         * limit.
+         *
+         * @throws IllegalArgumentException if negative
+         */
+        public Builder maxConnectionRatePerClient(int perSecond) {
+            this.maxConnectionRatePerClient = nonNegative("max connection rate per client", perSecond);
+            return this;
+        }
+
+        /**
+         * Closes a connection when no byte has moved either way for this long (both sides are
+         * closed, only this connection is affected). Zero (the default) means no idle timeout.
+         *
+         * @throws IllegalArgumentException if null or negative
+         */
+        public Builder idleTimeout(Duration timeout) {
+            this.idleTimeout = zeroOrPositive("idle timeout", timeout);
+            return this;
+        }
+
+        /**
+         * Closes a half-closed connection (one direction has ended with a FIN) when the other
+         * direction has been silent for this long, as HAProxy's {@code timeout client-fin} and
+         * {@code server-fin}. Zero (the default) leaves half-closed connections to the
+         * {@link #idleTimeout(Duration)}, if any.
+         *
+         * @throws IllegalArgumentException if null or negative
+         */
+        public Builder halfClosedTimeout(Duration timeout) {
+            this.halfClosedTimeout = zeroOrPositive("half-closed timeout", timeout);
+            return this;
+        }
+
+        /**
+         * Serves only clients whose address is in one of these CIDR ranges ({@code 10.0.0.0/8},
+         * {@code 2001:db8::/32}, or a single address); adds to earlier calls. With no allow range
+         * (the default) every client not denied is served. Checked when a client is accepted,
+         * before any backend is contacted; a client not allowed is closed at once and counted in
+         * {@link ProxyStats#refusedDenied()}.
+         *
+         * @throws IllegalArgumentException naming the text if one is not a valid range
+         * @see CidrRange#parse(String)
+         */
+        public Builder allow(String... cidrRanges) {
+            allow.addAll(ranges("allow", cidrRanges));
+            return this;
+        }
+
+        /**
+         * Refuses clients whose address is in one of these CIDR ranges; adds to earlier calls.
+         * Deny wins over {@link #allow(String...)}: a client in both is refused. A refused client
+         * is closed at once, before any backend is contacted, and counted in
+         * {@link ProxyStats#refusedDenied()}.
+         *
+         * @throws IllegalArgumentException naming the text if one is not a valid range
+         * @see CidrRange#parse(String)
+         */
+        public Builder deny(String... cidrRanges) {
+            deny.addAll(ranges("deny", cidrRanges));
+            return this;
+        }
+
+        /**
+         * Adds a listener that hears every connection's events (accepted, refused, backend chosen,
+         * connect failed, closed with bytes and duration), for access logs and metrics. Listeners
+         * are called on the reactor threads and must not block; see {@link ConnectionListener}.
+         *
+         * @throws IllegalArgumentException if it is null
+         */
+        public Builder connectionListener(ConnectionListener listener) {
+            if (listener == null) {
+                throw new IllegalArgumentException("connection listener must not be null");
+            }
+            listeners.add(listener);
+            return this;
+        }
+
+        /**
+         * Sends a PROXY protocol header (HAProxy's, version 1 or 2) to each backend before the
+         * client's bytes, so that the backend sees the original client's address and the address
+         * it connected to. With {@link #acceptProxyProtocol(boolean)} the addresses passed on are
+         * those of the received header. Only for backends that expect the header. Default
+         * {@link ProxyProtocol#OFF}.
+         *
+         * @throws IllegalArgumentException if it is null
+         */
+        public Builder sendProxyProtocol(ProxyProtocol version) {
+            if (version == null) {
+                throw new IllegalArgumentException("PROXY protocol version must not be null; use OFF for none");
+            }
+            this.sendProxyProtocol = version;
+            return this;
+        }
+
+        /**
+         * Expects every client to start with a PROXY protocol header (version 1 or 2, detected),
+         * as a front load balancer sends it, and takes the client's address from it: strategies,
+         * listeners and a header sent on ({@link #sendProxyProtocol}) see that address. The
+         * header is read before any backend is contacted and parsed strictly: a malformed,
+         * oversized (over 107 bytes for v1, 1040 for v2) or incomplete header closes that
+         * connection, counted in {@link ProxyStats#proxyProtocolErrors()} and logged at most once
+         * a second. Access lists and per-client limits apply to the address that connected (the
+         * load balancer). Default false.
+         */
+        public Builder acceptProxyProtocol(boolean on) {
+            this.acceptProxyProtocol = on;
+            return this;
+        }
+
+        /**
+         * How long a client may take to send its whole PROXY protocol header when
+         * {@link #acceptProxyProtocol(boolean)} is on. Default 3 seconds.
+         *
+         * @throws IllegalArgumentException if null, zero or negative
+         */
+        public Builder proxyProtocolTimeout(Duration timeout) {
+            this.proxyProtocolTimeout = positive("PROXY protocol timeout", timeout);
+            return this;
+        }
+
         /** Whether to set TCP_NODELAY on both sockets of every connection. Default true. */
         public Builder tcpNoDelay(boolean on) {
             this.tcpNoDelay = on;
@@ -364,8 +550,48 @@ public final class TcpProxy {
             Config config = new Config(listen, List.copyOf(backends),
                     strategy != null ? strategy : new RoundRobinStrategy(), connectTimeout,
                     connectAttempts, drainTimeout, reactorThreads, bufferSize, acceptBacklog,
-                    tcpNoDelay, keepAlive, healthCheck, maxFails, failTimeout, slowStart);
+                    tcpNoDelay, keepAlive, healthCheck, maxFails, failTimeout, slowStart, sendBufferSize,
+                    receiveBufferSize, maxConnections, maxConnectionsPerClient, maxConnectionRatePerClient,
+                    idleTimeout, halfClosedTimeout, List.copyOf(allow), List.copyOf(deny),
+                    List.copyOf(listeners), sendProxyProtocol, acceptProxyProtocol, proxyProtocolTimeout);
             return findEngine().start(config);
+        }
+
+        private static int nonNegative(String what, int value) {
+            if (value < 0) {
+                throw new IllegalArgumentException(what + " " + value + " must be 0 (no limit) or more");
+            }
+            return value;
+        }
+
+        private static int socketBuffer(String what, int bytes) {
+            if (bytes < 0 || bytes > 256 * 1024 * 1024) {
+                throw new IllegalArgumentException(what + " " + bytes
+                        + " is out of range 0 (system default) - 268435456 bytes");
+            }
+            return bytes;
+        }
+
+        private static Duration zeroOrPositive(String what, Duration value) {
+            if (value == null || value.isNegative()) {
+                throw new IllegalArgumentException(what + " " + value + " must be zero (off) or positive");
+            }
+            return value;
+        }
+
+        private static List<CidrRange> ranges(String what, String... texts) {
+            if (texts == null) {
+                throw new IllegalArgumentException(what + " ranges must not be null");
+            }
+            List<CidrRange> out = new ArrayList<>(texts.length);
+            for (String t : texts) {
+                try {
+                    out.add(CidrRange.parse(t));
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException(what + ": " + e.getMessage(), e);
+                }
+            }
+            return out;
         }
 
         private static Duration positive(String what, Duration value) {
@@ -417,6 +643,19 @@ public final class TcpProxy {
             HealthCheck healthCheck,
             int maxFails,
             Duration failTimeout,
-            Duration slowStart) implements ProxyConfig {
+            Duration slowStart,
+            int sendBufferSize,
+            int receiveBufferSize,
+            int maxConnections,
+            int maxConnectionsPerClient,
+            int maxConnectionRatePerClient,
+            Duration idleTimeout,
+            Duration halfClosedTimeout,
+            List<CidrRange> allow,
+            List<CidrRange> deny,
+            List<ConnectionListener> connectionListeners,
+            ProxyProtocol sendProxyProtocol,
+            boolean acceptProxyProtocol,
+            Duration proxyProtocolTimeout) implements ProxyConfig {
     }
 }

@@ -108,4 +108,49 @@ class TcpProxyBuilderTest {
         assertThatThrownBy(() -> TcpProxy.builder().backend("127.0.0.1", 8080).backend("127.0.0.1", 8080))
                 .hasMessage("backend 127.0.0.1:8080 is listed twice");
     }
+
+    @Test
+    void limitsAndTimeoutsAreCheckedAndZeroTurnsThemOff() {
+        TcpProxy.Builder b = TcpProxy.builder()
+                .maxConnections(0).maxConnectionsPerClient(0).maxConnectionRatePerClient(0)
+                .idleTimeout(Duration.ZERO).halfClosedTimeout(Duration.ZERO)
+                .sendBufferSize(0).receiveBufferSize(0)
+                .maxConnections(10_000).maxConnectionsPerClient(10).maxConnectionRatePerClient(5)
+                .idleTimeout(Duration.ofMinutes(5)).halfClosedTimeout(Duration.ofSeconds(30))
+                .sendBufferSize(1 << 20).receiveBufferSize(1 << 20);
+        assertThatThrownBy(() -> b.maxConnections(-1))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("max connections -1 must be 0 (no limit) or more");
+        assertThatThrownBy(() -> b.maxConnectionsPerClient(-2)).hasMessageContaining("max connections per client -2");
+        assertThatThrownBy(() -> b.maxConnectionRatePerClient(-3)).hasMessageContaining("rate per client -3");
+        assertThatThrownBy(() -> b.idleTimeout(Duration.ofSeconds(-1))).hasMessageContaining("idle timeout PT-1S");
+        assertThatThrownBy(() -> b.idleTimeout(null)).hasMessageContaining("idle timeout null");
+        assertThatThrownBy(() -> b.halfClosedTimeout(Duration.ofMillis(-1))).hasMessageContaining("half-closed timeout");
+        assertThatThrownBy(() -> b.sendBufferSize(-1)).hasMessageContaining("send buffer size -1");
+        assertThatThrownBy(() -> b.receiveBufferSize(Integer.MAX_VALUE))
+                .hasMessageContaining("receive buffer size " + Integer.MAX_VALUE);
+    }
+
+    @Test
+    void accessListsAreParsedEagerly() {
+        TcpProxy.builder().allow("10.0.0.0/8", "::1").deny("10.1.0.0/16").allow().deny();
+        assertThatThrownBy(() -> TcpProxy.builder().allow("10.0.0.0/8", "10.0.0.0/40"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("allow: CIDR range '10.0.0.0/40'");
+        assertThatThrownBy(() -> TcpProxy.builder().deny("localhost"))
+                .hasMessageStartingWith("deny: CIDR range 'localhost'");
+        assertThatThrownBy(() -> TcpProxy.builder().deny((String[]) null)).hasMessage("deny ranges must not be null");
+    }
+
+    @Test
+    void proxyProtocolOptionsAreChecked() {
+        TcpProxy.builder().sendProxyProtocol(ProxyProtocol.V2).acceptProxyProtocol(true)
+                .proxyProtocolTimeout(Duration.ofMillis(500)).sendProxyProtocol(ProxyProtocol.OFF);
+        assertThatThrownBy(() -> TcpProxy.builder().sendProxyProtocol(null))
+                .hasMessage("PROXY protocol version must not be null; use OFF for none");
+        assertThatThrownBy(() -> TcpProxy.builder().proxyProtocolTimeout(Duration.ZERO))
+                .hasMessage("PROXY protocol timeout PT0S must be positive");
+        assertThatThrownBy(() -> TcpProxy.builder().connectionListener(null))
+                .hasMessage("connection listener must not be null");
+    }
 }

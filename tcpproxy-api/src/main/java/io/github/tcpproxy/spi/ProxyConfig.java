@@ -1,6 +1,9 @@
 package io.github.tcpproxy.spi;
 
 import io.github.tcpproxy.Backend;
+import io.github.tcpproxy.CidrRange;
+import io.github.tcpproxy.ConnectionListener;
+import io.github.tcpproxy.ProxyProtocol;
 import io.github.tcpproxy.HealthCheck;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -57,4 +60,122 @@ public interface ProxyConfig {
 
     /** How long a backend that comes up takes to reach its full weight; zero for at once. */
     Duration slowStart();
+
+    /**
+     * SO_SNDBUF for both sockets of a connection; 0 for the system default.
+     *
+     * @implSpec The default returns 0.
+     */
+    default int sendBufferSize() {
+        return 0;
+    }
+
+    /**
+     * SO_RCVBUF for both sockets of a connection and the listen socket; 0 for the system default.
+     *
+     * @implSpec The default returns 0.
+     */
+    default int receiveBufferSize() {
+        return 0;
+    }
+
+    /**
+     * Client connections open at once at most; 0 for no limit.
+     *
+     * @implSpec The default returns 0.
+     */
+    default int maxConnections() {
+        return 0;
+    }
+
+    /**
+     * Connections open at once from one client IP address at most; 0 for no limit.
+     *
+     * @implSpec The default returns 0.
+     */
+    default int maxConnectionsPerClient() {
+        return 0;
+    }
+
+    /**
+     * New connections per second from one client IP address at most; 0 for no limit.
+     *
+     * @implSpec The default returns 0.
+     */
+    default int maxConnectionRatePerClient() {
+        return 0;
+    }
+
+    /**
+     * How long a connection may move no byte either way before it is closed; zero for never.
+     *
+     * @implSpec The default returns {@link Duration#ZERO}.
+     */
+    default Duration idleTimeout() {
+        return Duration.ZERO;
+    }
+
+    /**
+     * How long a half-closed connection's remaining direction may be silent before it is closed;
+     * zero to leave it to {@link #idleTimeout()}.
+     *
+     * @implSpec The default returns {@link Duration#ZERO}.
+     */
+    default Duration halfClosedTimeout() {
+        return Duration.ZERO;
+    }
+
+    /**
+     * Client ranges served; empty to serve every client not denied.
+     *
+     * @implSpec The default returns an empty list.
+     */
+    default List<CidrRange> allow() {
+        return List.of();
+    }
+
+    /**
+     * Client ranges refused; they win over {@link #allow()}.
+     *
+     * @implSpec The default returns an empty list.
+     */
+    default List<CidrRange> deny() {
+        return List.of();
+    }
+
+    /**
+     * Listeners of connection events, called on the reactor threads.
+     *
+     * @implSpec The default returns an empty list.
+     */
+    default List<ConnectionListener> connectionListeners() {
+        return List.of();
+    }
+
+    /**
+     * The PROXY protocol header sent to backends.
+     *
+     * @implSpec The default returns {@link ProxyProtocol#OFF}.
+     */
+    default ProxyProtocol sendProxyProtocol() {
+        return ProxyProtocol.OFF;
+    }
+
+    /**
+     * Whether clients must start with a PROXY protocol header.
+     *
+     * @implSpec The default returns false.
+     */
+    default boolean acceptProxyProtocol() {
+        return false;
+    }
+
+    /**
+     * How long a client may take to send its PROXY protocol header.
+     *
+     * @implSpec The default returns 3 seconds.
+     */
+    default Duration proxyProtocolTimeout() {
+        return Duration.ofSeconds(3);
+    }
 }

@@ -133,7 +133,16 @@ public final class WeightedRoundRobinStrategy implements Strategy {
         }
     }
 
-    private Table rebuild(List<BackendView> backends) {
+    /**
+     * Synchronized and checked again inside: reactors that find the table stale at the same time
+     * rebuild it once, so that a late second rebuild cannot send the shared position back to the
+     * head after picks were made from the first one.
+     */
+    private synchronized Table rebuild(List<BackendView> backends) {
+        Table existing = table;
+        if (existing != null && existing.backends == backends && Scheduling.sameWeights(existing.weights, backends)) {
+            return existing;
+        }
         Table t = new Table(backends, Scheduling.weights(backends));
         // As IPVS's ip_vs_wrr_dest_changed: restart from the head, keep the current weight if it
         // still makes sense, aligned to the new step.

@@ -1,7 +1,9 @@
 package io.github.tcpproxy.nio;
 
+import io.github.tcpproxy.RefusalReason;
 import io.github.tcpproxy.internal.Addresses;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
@@ -10,12 +12,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Accepts clients on one listen socket registered with one reactor. With a single listen socket
- * (the portable mode) the acceptor on the first reactor hands each client to the reactors in
- * turn; with one {@code SO_REUSEPORT} socket per reactor (Linux) each acceptor keeps the clients
- * it accepts, so no client crosses threads. When {@code accept} fails (typically: out of file
- * descriptors) it stops listening for a moment instead of spinning on a socket that stays ready.
- * Reactor thread only.
+ * Accepts clients on one listen socket registered with one reactor, checks each against the
+ * access lists and limits ({@link Admission}: a refused client is closed at once, before any
+ * backend is contacted) and serves the others. With a single listen socket (the portable mode)
+ * the acceptor on the first reactor hands each client to the reactors in turn; with one
+ * {@code SO_REUSEPORT} socket per reactor (Linux) each acceptor keeps the clients it accepts, so
+ * no client crosses threads. When {@code accept} fails (typically: out of file descriptors) it
+ * stops listening for a moment instead of spinning on a socket that stays ready. Reactor thread
+ * only.
  */
 final class Acceptor implements Handler {
     private static final Logger log = LoggerFactory.getLogger(Acceptor.class);
@@ -39,6 +43,8 @@ final class Acceptor implements Handler {
     private int next;
     private long lastFailureLog;
     private long failuresSinceLog;
+    private long lastRefusalLog = System.nanoTime() - TimeUnit.SECONDS.toNanos(1);
+    private long refusedSinceLog;
 
     Acceptor(NioProxy proxy, Reactor reactor, ServerSocketChannel server, boolean handOff) {
         this.proxy = proxy;
@@ -70,18 +76,71 @@ final class Acceptor implements Handler {
             if (client == null) {
                 return;
             }
-            proxy.connectionStarted();
+            InetSocketAddress address;
+            try {
+                address = (InetSocketAddress) client.getRemoteAddress();
+            } catch (IOException e) {
+                log.debug("client lost before it could be served: {}", e.toString());
+                closeQuietly(client);
+                continue;
+            }
+            RefusalReason refusal = proxy.admit(address.getAddress());
+            if (refusal != null) {
+                refuse(client, address, refusal);
+                continue;
+            }
             if (!handOff) {
-                reactor.adopt(client);
+                reactor.adopt(client, address);
                 continue;
             }
             Reactor target = reactors[next];
             next = next + 1 == reactors.length ? 0 : next + 1;
             if (target == reactor) {
-                target.adopt(client);
+                target.adopt(client, address);
             } else {
-                target.execute(() -> target.adopt(client));
+                target.execute(() -> target.adopt(client, address));
             }
+        }
+    }
+
+    /** Closes a client that may not be served, counts it, and logs at most once a second. */
+    private void refuse(SocketChannel client, InetSocketAddress address, RefusalReason reason) {
+        // Counted before the close, so that a client that sees its connection end sees it counted.
+        switch (reason) {
+            case DENIED -> reactor.refusedDenied++;
+            case MAX_CONNECTIONS -> reactor.refusedMaxConnections++;
+            case MAX_CONNECTIONS_PER_CLIENT -> reactor.refusedMaxConnectionsPerClient++;
+            case RATE_LIMITED -> reactor.refusedRateLimited++;
+            default -> throw new AssertionError(reason);
+        }
+        closeQuietly(client);
+        refusedSinceLog++;
+        long now = System.nanoTime();
+        if (now - lastRefusalLog >= TimeUnit.SECONDS.toNanos(1)) {
+            log.warn("refused {} client(s) on {} in the last second; the last: {} ({})", refusedSinceLog,
+                    Addresses.format(proxy.localAddress()), Addresses.format(address), describe(reason));
+            lastRefusalLog = now;
+            refusedSinceLog = 0;
+        }
+        if (proxy.events != null) {
+            proxy.events.refused(address, reason);
+        }
+    }
+
+    private static String describe(RefusalReason reason) {
+        return switch (reason) {
+            case DENIED -> "denied by the access lists";
+            case MAX_CONNECTIONS -> "max connections reached";
+            case MAX_CONNECTIONS_PER_CLIENT -> "max connections per client reached";
+            case RATE_LIMITED -> "connection rate per client exceeded";
+        };
+    }
+
+    private static void closeQuietly(SocketChannel client) {
+        try {
+            client.close();
+        } catch (IOException e) {
+            log.trace("close failed", e);
         }
     }
 
@@ -140,7 +199,7 @@ final class Acceptor implements Handler {
             return; // listening already, or close() has begun: it must not find a new socket open
         }
         // Without hand-off this socket is one of a group: it joins the others again.
-        ServerSocketChannel reopened = Listeners.openUnbound(!handOff);
+        ServerSocketChannel reopened = Listeners.openUnbound(!handOff, proxy.config.receiveBufferSize());
         try {
             reopened.bind(proxy.localAddress(), proxy.config.acceptBacklog());
             key = reopened.register(reactor.selector, SelectionKey.OP_ACCEPT, this);

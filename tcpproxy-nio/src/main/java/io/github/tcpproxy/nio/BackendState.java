@@ -130,11 +130,11 @@ final class BackendState implements BackendView {
         int maxFails = proxy.config.maxFails();
         int inARow = failuresInARow.incrementAndGet();
         if (maxFails > 0 && inARow >= maxFails) {
-            passiveDownUntil = System.nanoTime() + proxy.config.failTimeout().toNanos();
+            passiveDownUntil = System.nanoTime() + NioProxy.nanos(proxy.config.failTimeout());
             if (!passiveDown) {
                 passiveDown = true;
                 log.warn("backend {} is down: {} connect failure(s) in a row; retrying in {} ms", name(),
-                        inARow, TimeUnit.NANOSECONDS.toMillis(proxy.config.failTimeout().toNanos()));
+                        inARow, TimeUnit.NANOSECONDS.toMillis(NioProxy.nanos(proxy.config.failTimeout())));
             }
         }
     }

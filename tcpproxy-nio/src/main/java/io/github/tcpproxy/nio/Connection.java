@@ -2,6 +2,9 @@ package io.github.tcpproxy.nio;
 
 import io.github.tcpproxy.ConnectionInfo;
 import io.github.tcpproxy.ConnectionState;
+import io.github.tcpproxy.ConnectionSummary;
+import io.github.tcpproxy.ConnectionSummary.End;
+import io.github.tcpproxy.ConnectionSummary.Side;
 import io.github.tcpproxy.internal.Addresses;
 import io.github.tcpproxy.spi.BackendView;
 import io.github.tcpproxy.spi.SelectionContext;
@@ -11,10 +14,13 @@ import java.net.Inet4Address;
 import java.net.InetSocketAddress;
 import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,6 +38,8 @@ final class Connection implements Handler, SelectionContext {
     private static final int CONNECTING = 0;
     private static final int OPEN = 1;
     private static final int CLOSED = 2;
+    /** Reading the client's PROXY protocol header; no backend contacted yet. */
+    private static final int HEADER = 3;
 
     // How this connection is counted on its backend, IPVS style.
     private static final int UNCOUNTED = 0;
@@ -43,7 +51,14 @@ final class Connection implements Handler, SelectionContext {
     private final long id;
     private final long startNanos = System.nanoTime();
     private final SocketChannel client;
+    /** The client: the address that connected, or the one its PROXY protocol header gave. */
     private InetSocketAddress clientAddress;
+    /** The address that connected, as admitted (limits are counted against it). */
+    private final InetSocketAddress peerAddress;
+    /** The address the client connected to, for a PROXY protocol header sent on; else null. */
+    private InetSocketAddress originalDestination;
+    /** While reading a PROXY protocol header: what has arrived; after it, the client's first bytes, if any. */
+    private ByteBuffer header;
     private SelectionKey clientKey;
     private int clientOps;
     private SocketChannel backend;
@@ -54,34 +69,53 @@ final class Connection implements Handler, SelectionContext {
     private BackendState[] failed;
     private int failedCount;
     private int attempts;
-    private Timers.Timer connectTimer;
+    /**
+     * The connection's one timer, created at its first use and re-armed without allocating: the
+     * connect deadline while connecting, then the idle or half-closed deadline.
+     */
+    private Timers.Timer timer;
+    /** When a byte last moved either way; kept only while an idle or half-closed timeout is on. */
+    private long lastActivity;
+    private final boolean timed;
+    /** Whose FIN or reset came first; null while nobody has ended anything. */
+    private Side endedFirst;
     private int state = CONNECTING;
     private final Direction up = new Direction(this, true);
     private final Direction down = new Direction(this, false);
     /** The faults in force on this connection, or null (almost always): see {@link FaultChain}. */
     FaultChain faults;
 
-    Connection(Reactor reactor, SocketChannel client) {
+    Connection(Reactor reactor, SocketChannel client, InetSocketAddress clientAddress) {
         this.reactor = reactor;
         this.proxy = reactor.proxy;
         this.client = client;
+        this.clientAddress = clientAddress;
+        this.peerAddress = clientAddress;
         this.id = proxy.nextConnectionId();
+        this.timed = proxy.idleTimeoutNanos > 0 || proxy.halfClosedTimeoutNanos > 0;
     }
 
     /** Registers the client and starts connecting to a backend. */
     void start() {
         try {
-            clientAddress = (InetSocketAddress) client.getRemoteAddress();
             proxy.configure(client);
-            // No interest yet: the client's first bytes wait in the kernel until the backend is up.
-            clientKey = client.register(reactor.selector, 0, this);
+            if (proxy.sendProxyProtocol != 0) {
+                originalDestination = (InetSocketAddress) client.getLocalAddress();
+            }
+            // No interest yet unless a PROXY protocol header is expected: the client's first
+            // bytes wait in the kernel until the backend is up.
+            clientOps = proxy.config.acceptProxyProtocol() ? SelectionKey.OP_READ : 0;
+            clientKey = client.register(reactor.selector, clientOps, this);
         } catch (IOException e) {
             log.debug("#{} client {} lost before it could be served: {}", id, clientAddress, e.toString());
-            abort();
+            reset(End.RESET, Side.CLIENT);
             return;
         }
         if (log.isDebugEnabled()) { // the arguments box and allocate even when off
             log.debug("#{} accepted from {}", id, fmt(clientAddress));
+        }
+        if (proxy.events != null) {
+            proxy.events.accepted(id, clientAddress);
         }
         if (proxy.faults.any()) {
             proxy.faults.attachNew(this);
@@ -89,7 +123,78 @@ final class Connection implements Handler, SelectionContext {
                 return;
             }
         }
+        if (proxy.config.acceptProxyProtocol()) {
+            state = HEADER;
+            // Read no more than the longest v1 header until a v2 header has told its length,
+            // so that the client's own bytes read along with it fit in one relay buffer.
+            header = ByteBuffer.allocate(ProxyHeader.MAX);
+            header.limit(ProxyHeader.MAX_V1);
+            timer().reschedule(System.nanoTime() + proxy.proxyProtocolTimeoutNanos);
+            return;
+        }
         connectNext();
+    }
+
+    // ---- receiving a PROXY protocol header ----
+
+    /** The client is readable while its header is expected: read what came and parse it. */
+    private void readHeader() throws IOException {
+        int n = client.read(header);
+        ProxyHeader.Parsed parsed;
+        try {
+            parsed = ProxyHeader.parse(header.array(), header.position());
+        } catch (ProxyHeader.Malformed e) {
+            headerFailed(e.getMessage(), Side.CLIENT);
+            return;
+        }
+        if (parsed == null) {
+            if (n < 0) {
+                headerFailed("the client ended its connection after " + header.position()
+                        + " byte(s), before its PROXY protocol header was complete", Side.CLIENT);
+            } else if (header.position() >= 16 && header.get(0) == 0x0D) {
+                // v2 says its length: read exactly up to its end (parse checked it is in bounds).
+                int total = 16 + (((header.get(14) & 0xFF) << 8) | (header.get(15) & 0xFF));
+                if (total > header.limit()) {
+                    header.limit(total);
+                }
+            }
+            return;
+        }
+        cancelTimer();
+        if (parsed.source() != null) {
+            clientAddress = parsed.source();
+            originalDestination = parsed.destination();
+        }
+        if (log.isDebugEnabled()) {
+            log.debug("#{} PROXY protocol v{} header from {}: client {}", id, parsed.version(), fmt(peerAddress),
+                    fmt(clientAddress));
+        }
+        // What came after the header is the client's own: it goes to the backend first.
+        header.flip().position(parsed.length());
+        if (!header.hasRemaining()) {
+            header = null;
+        }
+        clientKey.interestOps(0);
+        clientOps = 0;
+        state = CONNECTING;
+        connectNext();
+    }
+
+    private void headerFailed(String why, Side by) {
+        reactor.proxyProtocolErrors++;
+        reactor.proxyProtocolErrorsSinceLog++;
+        long now = System.nanoTime();
+        if (now - reactor.lastProxyProtocolLog >= TimeUnit.SECONDS.toNanos(1)) {
+            log.warn("#{} closing client {}: {} ({} PROXY protocol error(s) on this thread in the last second)",
+                    id, fmt(peerAddress), why, reactor.proxyProtocolErrorsSinceLog);
+            reactor.lastProxyProtocolLog = now;
+            reactor.proxyProtocolErrorsSinceLog = 0;
+        }
+        header = null;
+        state = CLOSED;
+        closeQuietly(client);
+        endedFirst = by;
+        finish(End.PROXY_PROTOCOL_ERROR);
     }
 
     // ---- SelectionContext ----
@@ -134,6 +239,9 @@ final class Connection implements Handler, SelectionContext {
         if (log.isDebugEnabled()) { // the arguments box and allocate even when off
             log.debug("#{} backend {} chosen (attempt {})", id, chosen, attempts);
         }
+        if (proxy.events != null) {
+            proxy.events.backendChosen(id, chosen.address(), attempts);
+        }
         InetSocketAddress address = chosen.address();
         if (faults != null && !faults.allowConnect(address)) {
             onConnectFailed(new ConnectException("connection refused by a fault"));
@@ -150,8 +258,7 @@ final class Connection implements Handler, SelectionContext {
             } else {
                 backendKey = backend.register(reactor.selector, SelectionKey.OP_CONNECT, this);
                 backendOps = SelectionKey.OP_CONNECT;
-                connectTimer = reactor.timers.schedule(
-                        System.nanoTime() + proxy.connectTimeoutNanos, this::onConnectTimeout);
+                timer().reschedule(System.nanoTime() + proxy.connectTimeoutNanos);
             }
         } catch (IOException e) {
             onConnectFailed(e);
@@ -182,7 +289,11 @@ final class Connection implements Handler, SelectionContext {
         reactor.connectFailures++;
         failedBackend.connectFailed();
         log.debug("#{} connect to {} failed: {}", id, failedBackend, cause.toString());
-        cancelConnectTimer();
+        if (proxy.events != null) {
+            proxy.events.connectFailed(id, failedBackend.address(),
+                    cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName());
+        }
+        cancelTimer();
         closeQuietly(backend);
         backend = null;
         backendKey = null;
@@ -209,11 +320,12 @@ final class Connection implements Handler, SelectionContext {
                 fmt(clientAddress), attempts);
         state = CLOSED;
         closeQuietly(client);
-        finish("no backend");
+        endedFirst = Side.PROXY;
+        finish(End.NO_BACKEND);
     }
 
     private void onConnected() {
-        cancelConnectTimer();
+        cancelTimer();
         state = OPEN;
         count(ACTIVE);
         target.connectSucceeded();
@@ -226,14 +338,109 @@ final class Connection implements Handler, SelectionContext {
         if (log.isDebugEnabled()) { // the arguments box and allocate even when off
             log.debug("#{} connected {} -> {}", id, fmt(clientAddress), target);
         }
+        if (proxy.sendProxyProtocol != 0 || header != null) {
+            // The PROXY protocol header to send, then the client's bytes read with its own
+            // header, go to the backend before anything else: as the up direction's pending data.
+            ByteBuffer first = reactor.buffers.acquire();
+            if (proxy.sendProxyProtocol != 0) {
+                ProxyHeader.write(proxy.sendProxyProtocol, clientAddress, originalDestination, first);
+                up.uncounted = first.position();
+            }
+            if (header != null) {
+                first.put(header);
+                header = null;
+            }
+            first.flip();
+            up.pending = first;
+            reactor.buffered += first.remaining();
+        }
+        if (timed) {
+            lastActivity = System.nanoTime();
+            armActivityTimer();
+        }
         updateInterest();
     }
 
-    private void cancelConnectTimer() {
-        if (connectTimer != null) {
-            connectTimer.cancel();
-            connectTimer = null;
+    private Timers.Timer timer() {
+        if (timer == null) {
+            timer = reactor.timers.create(this::onTimer);
         }
+        return timer;
+    }
+
+    private void cancelTimer() {
+        if (timer != null) {
+            timer.cancel();
+        }
+    }
+
+    private void onTimer() {
+        if (state == HEADER) {
+            headerFailed("no complete PROXY protocol header within "
+                    + TimeUnit.NANOSECONDS.toMillis(proxy.proxyProtocolTimeoutNanos) + " ms", Side.PROXY);
+        } else if (state == CONNECTING) {
+            onConnectTimeout();
+        } else if (state == OPEN) {
+            onActivityTimer();
+        }
+    }
+
+    // ---- idle and half-closed timeouts ----
+
+    /** A byte moved: the connection is not idle. Cheap: the timer is re-armed only when it fires. */
+    void touch() {
+        if (timed) {
+            lastActivity = System.nanoTime();
+        }
+    }
+
+    private boolean halfClosed() {
+        return up.finished || down.finished;
+    }
+
+    /** The timeout that applies now, in nanoseconds; 0 for none. */
+    private long activityTimeout() {
+        if (halfClosed() && proxy.halfClosedTimeoutNanos > 0) {
+            return proxy.halfClosedTimeoutNanos;
+        }
+        return proxy.idleTimeoutNanos;
+    }
+
+    private void armActivityTimer() {
+        long timeout = activityTimeout();
+        if (timeout == 0) {
+            cancelTimer();
+        } else {
+            timer().reschedule(lastActivity + timeout);
+        }
+    }
+
+    /** The deadline came: close if nothing moved since, else sleep until the new deadline. */
+    private void onActivityTimer() {
+        long timeout = activityTimeout();
+        if (timeout == 0) {
+            return;
+        }
+        long due = lastActivity + timeout;
+        if (System.nanoTime() - due < 0) {
+            timer.reschedule(due);
+            return;
+        }
+        boolean half = halfClosed() && proxy.halfClosedTimeoutNanos > 0;
+        if (half) {
+            reactor.halfClosedTimeouts++;
+        } else {
+            reactor.idleTimeouts++;
+        }
+        log.debug("#{} {} timeout after {} ms; closing both sides", id, half ? "half-closed" : "idle",
+                TimeUnit.NANOSECONDS.toMillis(timeout));
+        state = CLOSED;
+        closeQuietly(client);
+        closeQuietly(backend);
+        if (endedFirst == null) {
+            endedFirst = Side.PROXY;
+        }
+        finish(half ? End.HALF_CLOSED_TIMEOUT : End.IDLE_TIMEOUT);
     }
 
     // ---- relaying ----
@@ -245,6 +452,10 @@ final class Connection implements Handler, SelectionContext {
         }
         try {
             int ready = key.readyOps();
+            if (state == HEADER) {
+                readHeader();
+                return;
+            }
             if (state == CONNECTING) {
                 if (key == backendKey && (ready & SelectionKey.OP_CONNECT) != 0) {
                     finishConnect();
@@ -264,7 +475,7 @@ final class Connection implements Handler, SelectionContext {
         } catch (IOException e) {
             // A reset, a broken pipe or another I/O failure: pass it on as a reset.
             log.debug("#{} I/O failure, resetting both sides: {}", id, e.toString());
-            abort();
+            reset(End.RESET, key == clientKey ? Side.CLIENT : Side.BACKEND);
         }
     }
 
@@ -290,9 +501,13 @@ final class Connection implements Handler, SelectionContext {
             state = CLOSED;
             closeQuietly(client);
             closeQuietly(backend);
-            finish("closed");
+            finish(End.COMPLETED);
         } else {
             count(INACTIVE); // half-closed counts as inactive, as in IPVS
+            if (timed) {
+                lastActivity = System.nanoTime();
+                armActivityTimer();
+            }
         }
     }
 
@@ -301,31 +516,54 @@ final class Connection implements Handler, SelectionContext {
     /** Closes both sides with a reset (SO_LINGER 0), so each peer sees an abort, not a clean end. */
     @Override
     public void abort() {
+        reset(reactor.stopping ? End.SHUTDOWN : End.RESET, Side.PROXY);
+    }
+
+    /** A side's FIN came (src of a direction ended): remembered if it is the first end. */
+    void sideEnded(boolean client) {
+        if (endedFirst == null) {
+            endedFirst = client ? Side.CLIENT : Side.BACKEND;
+        }
+    }
+
+    private void reset(End end, Side by) {
         if (state == CLOSED) {
             return;
         }
         state = CLOSED;
-        cancelConnectTimer();
+        if (endedFirst == null) {
+            endedFirst = by;
+        }
+        cancelTimer();
         resetQuietly(client);
         resetQuietly(backend);
-        finish("reset");
+        finish(end);
     }
 
     /** Bookkeeping common to every way a connection ends; runs exactly once. */
-    private void finish(String how) {
+    private void finish(End end) {
         if (faults != null) {
             faults.stopAll();
         }
+        cancelTimer();
         up.releaseBuffer();
         down.releaseBuffer();
         count(UNCOUNTED);
         reactor.closed++;
-        proxy.connectionEnded();
+        long nanos = System.nanoTime() - startNanos;
         if (log.isDebugEnabled()) {
-            log.debug("#{} {} {} -> {}: {} bytes up, {} bytes down, {} ms", id, how, fmt(clientAddress),
-                    target != null ? target : "-", up.bytes, down.bytes,
-                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos));
+            log.debug("#{} {} {} -> {}: {} bytes up, {} bytes down, {} ms, {} ended first", id,
+                    end.name().toLowerCase(Locale.ROOT), fmt(clientAddress), target != null ? target : "-",
+                    up.bytes, down.bytes, TimeUnit.NANOSECONDS.toMillis(nanos), endedFirst);
         }
+        if (proxy.events != null) {
+            proxy.events.closed(new ConnectionSummary(id, clientAddress, up.backend != null
+                    ? up.backend.address() : null, up.bytes, down.bytes, Duration.ofNanos(nanos), end,
+                    endedFirst != null ? endedFirst : Side.PROXY));
+        }
+        // Last: close() drains until every connection has ended, and a listener such as an access
+        // log must have heard of this one by then.
+        proxy.connectionEnded(peerAddress);
     }
 
     private void count(int next) {
@@ -418,12 +656,14 @@ final class Connection implements Handler, SelectionContext {
             return;
         }
         state = CLOSED;
-        cancelConnectTimer();
+        if (endedFirst == null) {
+            endedFirst = Side.PROXY;
+        }
         shutdownOutputQuietly(client);
         shutdownOutputQuietly(backend);
         closeQuietly(client);
         closeQuietly(backend);
-        finish("closed by a fault");
+        finish(End.CLOSED_BY_PROXY);
     }
 
     ConnectionInfo snapshot() {

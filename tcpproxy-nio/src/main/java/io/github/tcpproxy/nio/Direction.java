@@ -26,6 +26,8 @@ final class Direction {
     /** dst got our FIN (shutdownOutput): this direction is over. */
     boolean finished;
     long bytes;
+    /** Bytes at the head of {@link #pending} that are the proxy's own (a PROXY protocol header), not relayed. */
+    int uncounted;
     /** The backend of the connection, for its byte counters. */
     BackendState backend;
     /** A fault holds {@link #pending} (or the FIN) back: neither read nor write until resumed. */
@@ -61,11 +63,13 @@ final class Direction {
                 int n = src.read(buf);
                 if (n < 0) {
                     srcEnded = true;
+                    connection.sideEnded(clientToBackend);
                     break;
                 }
                 if (n == 0) {
                     break;
                 }
+                connection.touch();
                 buf.flip();
                 written(dst.write(buf));
                 if (buf.hasRemaining()) {
@@ -117,6 +121,15 @@ final class Direction {
     private void written(int n) {
         if (n == 0) {
             return;
+        }
+        connection.touch();
+        if (uncounted > 0) {
+            int own = Math.min(n, uncounted);
+            uncounted -= own;
+            n -= own;
+            if (n == 0) {
+                return;
+            }
         }
         bytes += n;
         Reactor reactor = connection.reactor;

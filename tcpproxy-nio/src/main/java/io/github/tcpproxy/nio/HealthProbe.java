@@ -47,7 +47,7 @@ final class HealthProbe implements Handler {
                 return;
             }
             channel.register(reactor.selector, SelectionKey.OP_CONNECT, this);
-            timer = reactor.timers.schedule(System.nanoTime() + check.timeout().toNanos(),
+            timer = reactor.timers.schedule(System.nanoTime() + NioProxy.nanos(check.timeout()),
                     () -> done(false, "connect timed out after " + check.timeout().toMillis() + " ms"));
         } catch (IOException e) {
             done(false, e.toString());
@@ -74,7 +74,7 @@ final class HealthProbe implements Handler {
             return;
         }
         backend.checkResult(ok, detail);
-        timer = reactor.timers.schedule(System.nanoTime() + check.interval().toNanos(), this::probe);
+        timer = reactor.timers.schedule(System.nanoTime() + NioProxy.nanos(check.interval()), this::probe);
     }
 
     private void closeChannel() {

@@ -40,12 +40,14 @@ final class Listeners {
     /**
      * Opens and binds the listen sockets, all non-blocking.
      *
+     * @param receiveBufferSize {@code SO_RCVBUF} for the accepted sockets, or 0 for the system's
      * @param count how many: 1, or one per reactor with {@code SO_REUSEPORT}
      * @throws IOException when the address cannot be bound; nothing is left open then
      */
-    static List<ServerSocketChannel> open(InetSocketAddress listen, int backlog, int count) throws IOException {
+    static List<ServerSocketChannel> open(InetSocketAddress listen, int backlog, int receiveBufferSize, int count)
+            throws IOException {
         if (count == 1) {
-            ServerSocketChannel server = openUnbound(false);
+            ServerSocketChannel server = openUnbound(false, receiveBufferSize);
             try {
                 server.bind(listen, backlog);
             } catch (IOException e) {
@@ -59,14 +61,14 @@ final class Listeners {
             // on the same port is an error rather than a silent share of the first one's clients.
             // It also picks the port when the caller asked for port 0.
             InetSocketAddress address;
-            try (ServerSocketChannel probe = openUnbound(false)) {
+            try (ServerSocketChannel probe = openUnbound(false, receiveBufferSize)) {
                 probe.bind(listen, backlog);
                 address = (InetSocketAddress) probe.getLocalAddress();
             }
             List<ServerSocketChannel> group = new ArrayList<>(count);
             try {
                 for (int i = 0; i < count; i++) {
-                    ServerSocketChannel server = openUnbound(true);
+                    ServerSocketChannel server = openUnbound(true, receiveBufferSize);
                     group.add(server);
                     server.bind(address, backlog);
                 }
@@ -84,13 +86,17 @@ final class Listeners {
         }
     }
 
-    /** A non-blocking listen socket, not bound yet. */
-    static ServerSocketChannel openUnbound(boolean reusePort) throws IOException {
+    /** A non-blocking listen socket, not bound yet; {@code receiveBufferSize} 0 keeps the system's. */
+    static ServerSocketChannel openUnbound(boolean reusePort, int receiveBufferSize) throws IOException {
         ServerSocketChannel server = ServerSocketChannel.open();
         try {
             server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
             if (reusePort) {
                 server.setOption(StandardSocketOptions.SO_REUSEPORT, true);
+            }
+            if (receiveBufferSize > 0) {
+                // Before bind: accepted sockets inherit it, and the window scale is agreed at the handshake.
+                server.setOption(StandardSocketOptions.SO_RCVBUF, receiveBufferSize);
             }
             server.configureBlocking(false);
             return server;

@@ -4,6 +4,7 @@ import io.github.tcpproxy.Backend;
 import io.github.tcpproxy.BackendStatus;
 import io.github.tcpproxy.ConnectionInfo;
 import io.github.tcpproxy.ProxyStats;
+import io.github.tcpproxy.RefusalReason;
 import io.github.tcpproxy.RunningProxy;
 import io.github.tcpproxy.TcpProxyException;
 import io.github.tcpproxy.fault.Fault;
@@ -14,6 +15,7 @@ import io.github.tcpproxy.spi.BackendView;
 import io.github.tcpproxy.spi.ProxyConfig;
 import io.github.tcpproxy.spi.Strategy;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.channels.ServerSocketChannel;
@@ -42,6 +44,15 @@ final class NioProxy implements RunningProxy {
     final ProxyConfig config;
     final long connectTimeoutNanos;
     final long slowStartNanos;
+    final long idleTimeoutNanos;
+    final long halfClosedTimeoutNanos;
+    final long proxyProtocolTimeoutNanos;
+    /** PROXY protocol version sent to backends, 1 or 2; 0 for none. */
+    final int sendProxyProtocol;
+    final Admission admission;
+    private final Object admitLock = new Object();
+    /** The connection listeners, or null if there are none. */
+    final Events events;
     final Reactor[] reactors;
     private final Strategy strategy;
     /** Copy-on-write: a new list on every change, so strategies may cache by its identity. */
@@ -54,6 +65,9 @@ final class NioProxy implements RunningProxy {
     /** Client connections accepted and not yet ended, for the drain in close(). */
     private final AtomicInteger open = new AtomicInteger();
     private final Object drainLock = new Object();
+    /** When the drain in close() gives up; a later close(shorter) may bring it forward. Guarded by drainLock. */
+    private long drainDeadline;
+    private boolean drainDeadlineSet;
     private final AtomicBoolean closing = new AtomicBoolean();
     private final CountDownLatch terminated = new CountDownLatch(1);
     /** The faults in force, and what needs a visit of every reactor (snapshots, disable). */
@@ -61,8 +75,18 @@ final class NioProxy implements RunningProxy {
 
     private NioProxy(ProxyConfig config, List<ServerSocketChannel> servers) throws IOException {
         this.config = config;
-        this.connectTimeoutNanos = config.connectTimeout().toNanos();
-        this.slowStartNanos = config.slowStart().toNanos();
+        this.connectTimeoutNanos = nanos(config.connectTimeout());
+        this.slowStartNanos = nanos(config.slowStart());
+        this.idleTimeoutNanos = nanos(config.idleTimeout());
+        this.halfClosedTimeoutNanos = nanos(config.halfClosedTimeout());
+        this.proxyProtocolTimeoutNanos = nanos(config.proxyProtocolTimeout());
+        this.sendProxyProtocol = switch (config.sendProxyProtocol()) {
+            case OFF -> 0;
+            case V1 -> 1;
+            case V2 -> 2;
+        };
+        this.admission = new Admission(config, open::get);
+        this.events = Events.of(config.connectionListeners());
         this.strategy = config.strategy();
         List<BackendView> views = new ArrayList<>();
         for (int i = 0; i < config.backends().size(); i++) {
@@ -106,11 +130,23 @@ final class NioProxy implements RunningProxy {
         }
     }
 
+    /**
+     * The longest time the engine keeps as nanoseconds: 2^62 ns, about 146 years. Longer
+     * durations are cut to it, so that {@code System.nanoTime() + d} can neither throw nor wrap
+     * into the past (which would fire a far-away deadline at once).
+     */
+    static final long MAX_NANOS = 1L << 62;
+
+    /** {@code d} in nanoseconds, at most {@link #MAX_NANOS}. */
+    static long nanos(Duration d) {
+        return d.compareTo(Duration.ofNanos(MAX_NANOS)) >= 0 ? MAX_NANOS : d.toNanos();
+    }
+
     static NioProxy start(ProxyConfig config) {
         InetSocketAddress listen = config.listenAddress();
         List<ServerSocketChannel> servers;
         try {
-            servers = Listeners.open(listen, config.acceptBacklog(),
+            servers = Listeners.open(listen, config.acceptBacklog(), config.receiveBufferSize(),
                     Listeners.perReactor(config.reactorThreads()) ? config.reactorThreads() : 1);
         } catch (IOException e) {
             throw new TcpProxyException("cannot listen on " + Addresses.format(listen) + ": " + e.getMessage(), e);
@@ -262,13 +298,34 @@ final class NioProxy implements RunningProxy {
         channel.configureBlocking(false);
         channel.setOption(StandardSocketOptions.TCP_NODELAY, config.tcpNoDelay());
         channel.setOption(StandardSocketOptions.SO_KEEPALIVE, config.keepAlive());
+        if (config.sendBufferSize() > 0) {
+            channel.setOption(StandardSocketOptions.SO_SNDBUF, config.sendBufferSize());
+        }
+        if (config.receiveBufferSize() > 0) {
+            channel.setOption(StandardSocketOptions.SO_RCVBUF, config.receiveBufferSize());
+        }
     }
 
-    void connectionStarted() {
-        open.incrementAndGet();
+    /**
+     * Asks the access lists and limits about a new client and, if it may be served, counts it as
+     * started. One lock around both, so that acceptors on several reactors cannot together pass
+     * the global connection limit; uncontended it costs next to nothing.
+     *
+     * @return null to serve it, else why not
+     */
+    RefusalReason admit(InetAddress client) {
+        synchronized (admitLock) {
+            RefusalReason refusal = admission.admit(client, System.nanoTime());
+            if (refusal == null) {
+                open.incrementAndGet();
+            }
+            return refusal;
+        }
     }
 
-    void connectionEnded() {
+    /** A connection admitted for {@code client} has ended, however. Any reactor thread. */
+    void connectionEnded(InetSocketAddress client) {
+        admission.release(client == null ? null : client.getAddress());
         if (open.decrementAndGet() == 0) {
             synchronized (drainLock) {
                 drainLock.notifyAll();
@@ -291,7 +348,21 @@ final class NioProxy implements RunningProxy {
         long failures = 0;
         long noBackend = 0;
         long acceptFailures = 0;
+        long denied = 0;
+        long maxConns = 0;
+        long maxPerClient = 0;
+        long rate = 0;
+        long idle = 0;
+        long halfClosed = 0;
+        long proxyProtocolErrors = 0;
         for (Reactor r : reactors) {
+            proxyProtocolErrors += r.proxyProtocolErrors;
+            denied += r.refusedDenied;
+            maxConns += r.refusedMaxConnections;
+            maxPerClient += r.refusedMaxConnectionsPerClient;
+            rate += r.refusedRateLimited;
+            idle += r.idleTimeouts;
+            halfClosed += r.halfClosedTimeouts;
             accepted += r.accepted;
             closed += r.closed;
             up += r.bytesUp;
@@ -302,7 +373,8 @@ final class NioProxy implements RunningProxy {
             acceptFailures += r.acceptFailures;
         }
         return new ProxyStats(Math.max(0, accepted - closed), accepted, up, down, buffered, failures, noBackend,
-                acceptFailures);
+                acceptFailures, denied, maxConns, maxPerClient, rate, idle, halfClosed, proxyProtocolErrors,
+                backends());
     }
 
     // ---- backends at run time ----
@@ -416,6 +488,22 @@ final class NioProxy implements RunningProxy {
     }
 
     @Override
+    public void setConnectionLimits(int maxConnections, int maxConnectionsPerClient, int maxConnectionRatePerClient) {
+        checkLimit("max connections", maxConnections);
+        checkLimit("max connections per client", maxConnectionsPerClient);
+        checkLimit("max connection rate per client", maxConnectionRatePerClient);
+        admission.setLimits(maxConnections, maxConnectionsPerClient, maxConnectionRatePerClient);
+        log.info("connection limits now: max connections {}, per client {}, rate per client {}/s (0: no limit)",
+                maxConnections, maxConnectionsPerClient, maxConnectionRatePerClient);
+    }
+
+    private static void checkLimit(String what, int value) {
+        if (value < 0) {
+            throw new IllegalArgumentException(what + " " + value + " must be 0 (no limit) or more");
+        }
+    }
+
+    @Override
     public boolean isRunning() {
         return !closing.get();
     }
@@ -437,6 +525,7 @@ final class NioProxy implements RunningProxy {
             }
         }
         if (!closing.compareAndSet(false, true)) {
+            shortenDrain(drainTimeout);
             awaitTermination();
             return;
         }
@@ -482,16 +571,32 @@ final class NioProxy implements RunningProxy {
     }
 
     private void drain(Duration drainTimeout) throws InterruptedException {
-        long deadline = System.nanoTime() + drainTimeout.toNanos();
         synchronized (drainLock) {
+            bringDrainDeadlineForward(System.nanoTime() + nanos(drainTimeout));
             while (open.get() > 0) {
-                long left = deadline - System.nanoTime();
+                long left = drainDeadline - System.nanoTime();
                 if (left <= 0) {
                     log.info("drain time over; resetting {} connection(s) still open", open.get());
                     return;
                 }
                 TimeUnit.NANOSECONDS.timedWait(drainLock, left);
             }
+        }
+    }
+
+    /** A close() while another one drains: brings its deadline forward if this drain time is shorter. */
+    private void shortenDrain(Duration drainTimeout) {
+        synchronized (drainLock) {
+            bringDrainDeadlineForward(System.nanoTime() + nanos(drainTimeout));
+            drainLock.notifyAll();
+        }
+    }
+
+    /** Sets the drain deadline unless an earlier one is set. Holds drainLock. */
+    private void bringDrainDeadlineForward(long deadline) {
+        if (!drainDeadlineSet || deadline - drainDeadline < 0) {
+            drainDeadline = deadline;
+            drainDeadlineSet = true;
         }
     }
 

@@ -1,6 +1,7 @@
 package io.github.tcpproxy.nio;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
@@ -39,6 +40,8 @@ final class Reactor implements Runnable {
     private final AtomicBoolean wakeupNeeded = new AtomicBoolean();
     private final Consumer<SelectionKey> dispatch = this::dispatch;
     private boolean stopped;
+    /** Set when {@link #shutdown()} begins: connections aborted from then on end by shutdown. */
+    boolean stopping;
     private long lastSelectFailureLog;
 
     // Counters: written by this reactor's thread only, read by stats() on any thread.
@@ -50,6 +53,16 @@ final class Reactor implements Runnable {
     volatile long connectFailures;
     volatile long noBackend;
     volatile long acceptFailures;
+    volatile long refusedDenied;
+    volatile long refusedMaxConnections;
+    volatile long refusedMaxConnectionsPerClient;
+    volatile long refusedRateLimited;
+    volatile long idleTimeouts;
+    volatile long halfClosedTimeouts;
+    volatile long proxyProtocolErrors;
+    /** When a PROXY protocol error was last logged, so that a flood of them logs once a second. */
+    long lastProxyProtocolLog = System.nanoTime() - TimeUnit.SECONDS.toNanos(1);
+    long proxyProtocolErrorsSinceLog;
 
     Reactor(NioProxy proxy, int index, String threadName) throws IOException {
         this.proxy = proxy;
@@ -83,10 +96,14 @@ final class Reactor implements Runnable {
         }
     }
 
-    /** Takes over a freshly accepted client channel. Reactor thread. */
-    void adopt(SocketChannel client) {
+    /**
+     * Takes over a freshly accepted and admitted client channel. Reactor thread.
+     *
+     * @param address the client's address, as the acceptor read it
+     */
+    void adopt(SocketChannel client, InetSocketAddress address) {
         accepted++;
-        Connection c = new Connection(this, client);
+        Connection c = new Connection(this, client, address);
         c.start();
     }
 
@@ -159,6 +176,7 @@ final class Reactor implements Runnable {
 
     /** Aborts every connection still registered and ends the loop. Reactor thread. */
     void shutdown() {
+        stopping = true;
         for (SelectionKey key : selector.keys().toArray(new SelectionKey[0])) {
             if (key.attachment() instanceof Handler handler) {
                 try {

@@ -26,6 +26,18 @@ final class Timers {
             return index >= 0;
         }
 
+        /**
+         * Moves it to {@code deadline}, scheduling it again if it had fired or was cancelled:
+         * re-arming a timer costs no allocation.
+         */
+        void reschedule(long deadline) {
+            if (index >= 0) {
+                owner.remove(this);
+            }
+            this.deadline = deadline;
+            owner.insert(this);
+        }
+
         /** Removes it if scheduled; harmless otherwise. */
         void cancel() {
             if (index >= 0) {
@@ -41,6 +53,19 @@ final class Timers {
     Timer schedule(long deadline, Runnable action) {
         Timer t = new Timer(this, action);
         t.deadline = deadline;
+        insert(t);
+        return t;
+    }
+
+    /**
+     * A timer that is not scheduled yet: {@link Timer#reschedule(long)} arms it. For an owner that
+     * re-arms one timer many times.
+     */
+    Timer create(Runnable action) {
+        return new Timer(this, action);
+    }
+
+    private void insert(Timer t) {
         if (size == heap.length) {
             heap = Arrays.copyOf(heap, size * 2);
         }
@@ -48,7 +73,6 @@ final class Timers {
         t.index = size;
         size++;
         siftUp(t.index);
-        return t;
     }
 
     int size() {

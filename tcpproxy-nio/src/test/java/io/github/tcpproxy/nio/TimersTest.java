@@ -69,4 +69,28 @@ class TimersTest {
         timers.runDue(5);
         assertThat(fired).containsExactly("first", "second, already due");
     }
+
+    @Test
+    void rescheduleMovesOneTimerAndArmsItAgainAfterItFired() {
+        Timers timers = new Timers();
+        List<Long> fired = new ArrayList<>();
+        long[] now = {0};
+        Timers.Timer t = timers.create(() -> fired.add(now[0]));
+        assertThat(t.isScheduled()).isFalse();
+        t.reschedule(10);
+        timers.schedule(20, () -> { });
+        t.reschedule(30); // later: moves past the other timer
+        assertThat(timers.size()).isEqualTo(2);
+        now[0] = 25;
+        timers.runDue(now[0]);
+        assertThat(fired).isEmpty();
+        now[0] = 30;
+        timers.runDue(now[0]);
+        assertThat(fired).containsExactly(30L);
+        t.reschedule(40); // after it fired
+        now[0] = 40;
+        timers.runDue(now[0]);
+        assertThat(fired).containsExactly(30L, 40L);
+        assertThat(timers.size()).isZero();
+    }
 }

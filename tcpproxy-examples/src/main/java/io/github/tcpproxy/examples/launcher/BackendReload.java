@@ -16,8 +16,9 @@ import java.util.stream.Collectors;
  * Re-reads the launcher's config file and applies its backends to the running proxy without a
  * restart, the launcher's answer to SIGHUP: backends new in the file are added, backends gone
  * from it are removed (their open connections finish undisturbed), and backends whose weight or
- * connection limit changed are updated. Any other setting changed in the file is reported, in
- * one line, as needing a restart. A file that does not read or check cleanly changes nothing:
+ * connection limit changed are updated. The proxy-wide connection limits ({@code max-connections},
+ * {@code max-connections-per-client}, {@code max-connection-rate-per-client}) are applied too. Any
+ * other setting changed in the file is reported, in one line, as needing a restart. A file that does not read or check cleanly changes nothing:
  * one error line, and the proxy keeps running as it was.
  *
  * <p>Flags still override the file, as at start-up: with {@code --backend} flags the file's
@@ -95,14 +96,22 @@ final class BackendReload {
             return fail(e.getMessage());
         }
         Outcome outcome;
+        List<String> needRestart = new ArrayList<>(running.changedKeysExceptBackends(next));
+        boolean limitsChanged = needRestart.removeAll(Hardening.RUNTIME_KEYS);
         try {
-            outcome = apply(proxy, next.backendsOrEmpty(), running.changedKeysExceptBackends(next));
+            outcome = apply(proxy, next.backendsOrEmpty(), needRestart);
+            if (limitsChanged) {
+                Hardening h = next.hardening();
+                proxy.setConnectionLimits(orZero(h.maxConnections()), orZero(h.maxConnectionsPerClient()),
+                        orZero(h.maxConnectionRatePerClient()));
+            }
         } catch (IllegalArgumentException | IllegalStateException e) {
             // The proxy closed meanwhile, or someone else changed its backends under us.
             return fail(e.getMessage());
         }
         out.println("tcpproxy: reloaded " + file + ": " + describe(outcome)
-                + (hasBackendFlags() ? " (--backend flags replace the file's backends)" : ""));
+                + (hasBackendFlags() ? " (--backend flags replace the file's backends)" : "")
+                + (limitsChanged ? "; connection limits applied" : ""));
         if (!outcome.needRestart().isEmpty()) {
             out.println("tcpproxy: " + file + ": " + String.join(", ", outcome.needRestart())
                     + " changed; that needs a restart, the running proxy keeps the previous value"
@@ -167,6 +176,10 @@ final class BackendReload {
         }
         // Checks every value, strategy options and duplicate backends included; starts nothing.
         next.newBuilder().backends(next.backendsOrEmpty());
+    }
+
+    private static int orZero(Integer limit) {
+        return limit == null ? 0 : limit;
     }
 
     private boolean hasBackendFlags() {

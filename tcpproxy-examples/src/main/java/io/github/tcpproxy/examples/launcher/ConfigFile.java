@@ -40,6 +40,22 @@ import org.yaml.snakeyaml.error.YAMLException;
  * max-fails: 3             # passive health: down after 3 connect failures in a row...
  * fail-timeout: 10s        # ...for 10 s, then tried again
  * slow-start: 30s
+ * max-connections: 10000   # limits: 0 or absent for none
+ * max-connections-per-client: 100
+ * max-connection-rate-per-client: 50   # new connections per second
+ * idle-timeout: 5m         # timeouts: 0 or absent for none
+ * half-closed-timeout: 30s
+ * accept-backlog: 1024
+ * tcp-nodelay: true
+ * keepalive: true
+ * send-buffer-size: 0      # 0: the system's default
+ * receive-buffer-size: 0
+ * allow: [10.0.0.0/8, "2001:db8::/32"]
+ * deny: 10.6.6.0/24
+ * access-log: access.log   # or - for standard output; see AccessLog
+ * send-proxy-protocol: v2  # or v1, off
+ * accept-proxy-protocol: false
+ * proxy-protocol-timeout: 3s
  * backends:
  *   - 127.0.0.1:8080,weight=2
  *   - address: 127.0.0.1:8081
@@ -54,9 +70,9 @@ import org.yaml.snakeyaml.error.YAMLException;
  */
 final class ConfigFile {
     /** The top-level keys, in the order the error message lists them. */
-    static final List<String> KEYS = List.of("listen", "backends", "strategy", "connect-timeout",
+    static final List<String> KEYS = concat(List.of("listen", "backends", "strategy", "connect-timeout",
             "connect-attempts", "drain-timeout", "threads", "buffer-size", "health-check", "max-fails",
-            "fail-timeout", "slow-start");
+            "fail-timeout", "slow-start"), Hardening.KEYS);
     /** The keys of a backend written as a map. */
     static final List<String> BACKEND_KEYS = List.of("address", "weight", "max-conns");
 
@@ -124,6 +140,7 @@ final class ConfigFile {
         Integer maxFails = null;
         Duration failTimeout = null;
         Duration slowStart = null;
+        Hardening.Reader hardening = new Hardening.Reader();
         for (Map.Entry<?, ?> entry : map.entrySet()) {
             String key = String.valueOf(entry.getKey());
             Object value = entry.getValue();
@@ -141,12 +158,16 @@ final class ConfigFile {
                 case "max-fails" -> maxFails = integer(where, value);
                 case "fail-timeout" -> failTimeout = duration(where, value);
                 case "slow-start" -> slowStart = duration(where, value);
-                default -> throw new IllegalArgumentException(source + ": unknown key '" + key
-                        + "'; known: " + String.join(", ", KEYS));
+                default -> {
+                    if (!hardening.read(key, value, where)) {
+                        throw new IllegalArgumentException(source + ": unknown key '" + key
+                                + "'; known: " + String.join(", ", KEYS));
+                    }
+                }
             }
         }
         return new Settings(listen, backends, strategy, connectTimeout, connectAttempts, drainTimeout,
-                threads, bufferSize, healthCheck, maxFails, failTimeout, slowStart);
+                threads, bufferSize, healthCheck, maxFails, failTimeout, slowStart, hardening.result());
     }
 
     private static Yaml yaml() {
@@ -222,14 +243,43 @@ final class ConfigFile {
                 + String.join(", ", HealthChecks.KEYS) + ", found " + describeValue(value));
     }
 
-    private static String text(String where, Object value, String expected) {
+    static String text(String where, Object value, String expected) {
         if (value instanceof String s) {
             return s;
         }
         throw new IllegalArgumentException(where + ": expected " + expected + ", found " + describeValue(value));
     }
 
-    private static Integer integer(String where, Object value) {
+    private static List<String> concat(List<String> a, List<String> b) {
+        List<String> all = new ArrayList<>(a);
+        all.addAll(b);
+        return List.copyOf(all);
+    }
+
+    static Boolean bool(String where, Object value) {
+        if (value instanceof Boolean b) {
+            return b;
+        }
+        throw new IllegalArgumentException(where + ": expected true or false, found " + describeValue(value));
+    }
+
+    /** A list of strings, or one string (a list of one, or comma-separated items). */
+    static List<String> textList(String where, Object value, String expected) {
+        if (value instanceof String s) {
+            return List.of(s.split("\\s*,\\s*"));
+        }
+        if (value instanceof List<?> items) {
+            List<String> out = new ArrayList<>();
+            for (int i = 0; i < items.size(); i++) {
+                out.add(text(where + " item " + (i + 1), items.get(i), expected));
+            }
+            return out;
+        }
+        throw new IllegalArgumentException(where + ": expected a list of " + expected + ", found "
+                + describeValue(value));
+    }
+
+    static Integer integer(String where, Object value) {
         if (value instanceof Integer i) {
             return i;
         }
@@ -237,7 +287,7 @@ final class ConfigFile {
                 + ", found " + describeValue(value));
     }
 
-    private static Duration duration(String where, Object value) {
+    static Duration duration(String where, Object value) {
         if (value instanceof String || value instanceof Integer) {
             // 0 arrives as an Integer; any other bare number is rejected by Durations for lack of a unit.
             return Durations.parse(where, String.valueOf(value));

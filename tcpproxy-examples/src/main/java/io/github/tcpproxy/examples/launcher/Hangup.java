@@ -30,17 +30,28 @@ final class Hangup {
      * @return closing it puts the previous handler back; null if SIGHUP cannot be handled here
      */
     static AutoCloseable onHangup(Runnable action) {
+        return onSignal("HUP", action);
+    }
+
+    /**
+     * Makes the signal {@code name} ({@code HUP}, {@code TERM}, {@code INT}) run {@code action}
+     * instead of the JVM's default, on the JVM's signal thread; the action must not block. What
+     * it throws is logged, never passed on.
+     *
+     * @return closing it puts the previous handler back; null if the signal cannot be handled here
+     */
+    static AutoCloseable onSignal(String name, Runnable action) {
         try {
             Class<?> signalClass = Class.forName("sun.misc.Signal");
             Class<?> handlerClass = Class.forName("sun.misc.SignalHandler");
-            Object hup = signalClass.getConstructor(String.class).newInstance("HUP");
+            Object hup = signalClass.getConstructor(String.class).newInstance(name);
             InvocationHandler onSignal = (self, method, args) -> {
                 switch (method.getName()) {
                     case "handle":
                         try {
                             action.run();
                         } catch (RuntimeException | Error e) {
-                            log.warn("the SIGHUP action failed", e);
+                            log.warn("the SIG{} action failed", name, e);
                         }
                         return null;
                     case "hashCode":
@@ -48,14 +59,14 @@ final class Hangup {
                     case "equals":
                         return self == args[0];
                     default:
-                        return "tcpproxy SIGHUP handler";
+                        return "tcpproxy SIG" + name + " handler";
                 }
             };
             Object handler = Proxy.newProxyInstance(Hangup.class.getClassLoader(), new Class<?>[] {handlerClass},
                     onSignal);
             Method handle = signalClass.getMethod("handle", signalClass, handlerClass);
             Object previous = handle.invoke(null, hup, handler);
-            log.debug("SIGHUP handler installed");
+            log.debug("SIG{} handler installed", name);
             return () -> {
                 if (previous != null) {
                     handle.invoke(null, hup, previous);
@@ -63,10 +74,10 @@ final class Hangup {
             };
         } catch (InvocationTargetException e) {
             // "Unknown signal: HUP" where there is none, "Signal already used by VM or OS" with -Xrs.
-            log.debug("SIGHUP cannot be handled here, reloading is off: {}", e.getCause().toString());
+            log.debug("SIG{} cannot be handled here: {}", name, e.getCause().toString());
             return null;
         } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
-            log.debug("SIGHUP cannot be handled here (no sun.misc.Signal), reloading is off: {}", e.toString());
+            log.debug("SIG{} cannot be handled here (no sun.misc.Signal): {}", name, e.toString());
             return null;
         }
     }

@@ -26,7 +26,8 @@ import picocli.CommandLine.ParameterException;
  *
  * <p>Bad input is reported as one line on standard error, {@code tcpproxy: <what is wrong>}, and
  * exit status 2; a failure at run time (the listen address in use) exits with 1. A running proxy
- * stops on SIGTERM or Ctrl-C: open connections get the drain time to finish, then the process ends.
+ * stops on SIGTERM or Ctrl-C: open connections get the drain time to finish, then the process ends;
+ * a second SIGTERM or Ctrl-C resets them at once.
  * Started with {@code --config}, it re-reads the file on SIGHUP and applies the backends it lists
  * to the running proxy ({@link BackendReload}).
  *
@@ -72,9 +73,16 @@ public final class Launcher {
      * @return the exit status: {@link #EXIT_OK}, {@link #EXIT_FAILURE} or {@link #EXIT_USAGE}
      */
     public static int run(String[] args, PrintStream out, PrintStream err) {
+        // SIGTERM and Ctrl-C: the first drains, a second one resets what is left at once. Handled
+        // from before the proxy starts, so that no signal finds the JVM's default in place. Where
+        // they cannot be handled, the shutdown hook below drains on the JVM's own shutdown.
+        Stopper stopper = new Stopper(out);
+        AutoCloseable term = Hangup.onSignal("TERM", stopper::signal);
+        AutoCloseable interrupt = Hangup.onSignal("INT", stopper::signal);
         Result result = start(args, out, err);
         Session session = result.session();
         if (session == null) {
+            restore(term, interrupt);
             return result.exitCode();
         }
         Thread hook = new Thread(() -> {
@@ -85,6 +93,7 @@ public final class Launcher {
             out.flush();
         }, "tcpproxy-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
+        stopper.attach(session, result.drainTimeout());
         AutoCloseable hangup = null;
         if (result.reload() != null) {
             hangup = Hangup.onHangup(result.reload()::reload);
@@ -99,12 +108,10 @@ public final class Launcher {
             Thread.currentThread().interrupt();
             session.close();
         }
-        if (hangup != null) {
-            try {
-                hangup.close();
-            } catch (Exception e) {
-                // The JVM is about to exit anyway: a SIGHUP now would only find a closed proxy.
-            }
+        restore(hangup, term, interrupt);
+        if (stopper.signals() > 0) {
+            out.println("tcpproxy: stopped");
+            out.flush();
         }
         try {
             Runtime.getRuntime().removeShutdownHook(hook);
@@ -112,6 +119,84 @@ public final class Launcher {
             // Shutdown in progress: the hook is what closed the session, nothing to remove.
         }
         return EXIT_OK;
+    }
+
+    private static void restore(AutoCloseable... handlers) {
+        for (AutoCloseable handler : handlers) {
+            if (handler != null) {
+                try {
+                    handler.close();
+                } catch (Exception e) {
+                    // The JVM is about to exit anyway: a signal now would only find a closed proxy.
+                }
+            }
+        }
+    }
+
+    /**
+     * What SIGTERM and Ctrl-C do: the first stops accepting and lets open connections drain, the
+     * second resets what is left at once. {@link #signal()} runs on the JVM's signal thread and
+     * returns at once; the closing happens on threads of its own. Signals that come before the
+     * session is {@linkplain #attach attached} take effect when it is.
+     */
+    static final class Stopper {
+        private final PrintStream out;
+        private Session session;
+        private Duration drainTimeout;
+        private int signals;
+        private int acted;
+
+        Stopper(PrintStream out) {
+            this.out = out;
+        }
+
+        Stopper(Session session, PrintStream out, Duration drainTimeout) {
+            this(out);
+            attach(session, drainTimeout);
+        }
+
+        /** The session that signals stop, from now on and for the signals that came already. */
+        synchronized void attach(Session session, Duration drainTimeout) {
+            this.session = session;
+            this.drainTimeout = drainTimeout;
+            act();
+        }
+
+        /** One SIGTERM or Ctrl-C. */
+        synchronized void signal() {
+            signals++;
+            act();
+        }
+
+        private void act() {
+            if (session == null) {
+                return;
+            }
+            while (acted < Math.min(signals, 2)) {
+                acted++;
+                if (acted == 1) {
+                    out.println("tcpproxy: stopping; open connections get up to " + Durations.format(drainTimeout)
+                            + " to finish (signal again to stop at once)");
+                    out.flush();
+                    start("tcpproxy-stop", session::close);
+                } else {
+                    out.println("tcpproxy: stopping at once; resetting open connections");
+                    out.flush();
+                    start("tcpproxy-stop-now", session::closeNow);
+                }
+            }
+        }
+
+        /** How many signals came. */
+        synchronized int signals() {
+            return signals;
+        }
+
+        private static void start(String name, Runnable action) {
+            Thread t = new Thread(action, name);
+            t.setDaemon(true);
+            t.start();
+        }
     }
 
     /**
@@ -203,13 +288,22 @@ public final class Launcher {
                     + " a 'backends:' list in the config file, or use --demo");
         }
         builder.backends(settings.backendsOrEmpty());
-        RunningProxy proxy = builder.start();
+        AccessLog accessLog = openAccessLog(settings, builder, out);
+        RunningProxy proxy;
+        try {
+            proxy = builder.start();
+        } catch (RuntimeException e) {
+            if (accessLog != null) {
+                accessLog.close();
+            }
+            throw e;
+        }
         out.println("tcpproxy " + LauncherCommand.Version.version() + " listening on "
                 + format(proxy.localAddress()) + ", strategy " + settings.strategyOrDefault() + ", backends: "
                 + settings.backendsOrEmpty().stream().map(Backend::toString).collect(Collectors.joining(" ")));
         out.println("Stop with Ctrl-C (or SIGTERM).");
         out.flush();
-        return new Session(proxy, List.of());
+        return new Session(proxy, List.of(), accessLog);
     }
 
     private static Session startDemo(Settings settings, PrintStream out) throws IOException {
@@ -220,6 +314,7 @@ public final class Launcher {
         // Every setting is checked before a backend is started, so a mistake leaves nothing behind.
         TcpProxy.Builder builder = settings.newBuilder();
         List<EchoServer> backends = new ArrayList<>();
+        AccessLog accessLog = openAccessLog(settings, builder, out);
         try {
             for (int i = 1; i <= DEMO_BACKENDS; i++) {
                 EchoServer echo = EchoServer.start("backend-" + i, new InetSocketAddress("127.0.0.1", 0));
@@ -228,13 +323,27 @@ public final class Launcher {
             }
             RunningProxy proxy = builder.start();
             printDemoHelp(out, proxy, backends, settings.strategyOrDefault());
-            return new Session(proxy, backends);
+            return new Session(proxy, backends, accessLog);
         } catch (IOException | RuntimeException e) {
             for (EchoServer echo : backends) {
                 echo.close();
             }
+            if (accessLog != null) {
+                accessLog.close();
+            }
             throw e;
         }
+    }
+
+    /** Opens the access log the settings ask for and registers it with {@code builder}; null if none. */
+    private static AccessLog openAccessLog(Settings settings, TcpProxy.Builder builder, PrintStream out) {
+        String target = settings.hardening().accessLog();
+        if (target == null) {
+            return null;
+        }
+        AccessLog log = AccessLog.open(target, out);
+        builder.connectionListener(log);
+        return log;
     }
 
     private static void printDemoHelp(PrintStream out, RunningProxy proxy, List<EchoServer> backends,

@@ -2,6 +2,7 @@ package io.github.tcpproxy.examples.launcher;
 
 import io.github.tcpproxy.Backend;
 import io.github.tcpproxy.HealthCheck;
+import io.github.tcpproxy.ProxyProtocol;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
@@ -103,10 +104,83 @@ final class LauncherCommand {
                     + " over this time; for the weighted strategies. Default: 0 (off).")
     Duration slowStart;
 
+    @Option(names = "--max-connections", paramLabel = "N",
+            description = "Client connections open at once at most; over it a new client is closed at once."
+                    + " Default: 0 (no limit).")
+    Integer maxConnections;
+
+    @Option(names = "--max-connections-per-client", paramLabel = "N",
+            description = "Connections open at once from one client IP address at most. Default: 0 (no limit).")
+    Integer maxConnectionsPerClient;
+
+    @Option(names = "--max-connection-rate-per-client", paramLabel = "N",
+            description = "New connections per second from one client IP address at most (bursts of N)."
+                    + " Default: 0 (no limit).")
+    Integer maxConnectionRatePerClient;
+
+    @Option(names = "--idle-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "Close a connection after this long without a byte either way. Default: 0 (never).")
+    Duration idleTimeout;
+
+    @Option(names = "--half-closed-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "Close a half-closed connection (one side sent its FIN) after this long without a"
+                    + " byte the other way. Default: 0 (left to --idle-timeout).")
+    Duration halfClosedTimeout;
+
+    @Option(names = "--accept-backlog", paramLabel = "N",
+            description = "Listen socket backlog. Default: 1024.")
+    Integer acceptBacklog;
+
+    @Option(names = "--tcp-nodelay", paramLabel = "true|false", arity = "1",
+            description = "TCP_NODELAY on both sockets of each connection. Default: true.")
+    Boolean tcpNoDelay;
+
+    @Option(names = "--keepalive", paramLabel = "true|false", arity = "1",
+            description = "SO_KEEPALIVE on both sockets of each connection. Default: true.")
+    Boolean keepAlive;
+
+    @Option(names = "--send-buffer-size", paramLabel = "BYTES",
+            description = "SO_SNDBUF of both sockets of each connection. Default: 0 (the system's).")
+    Integer sendBufferSize;
+
+    @Option(names = "--receive-buffer-size", paramLabel = "BYTES",
+            description = "SO_RCVBUF of both sockets of each connection. Default: 0 (the system's).")
+    Integer receiveBufferSize;
+
+    @Option(names = "--allow", paramLabel = "CIDR[,CIDR...]", split = ",",
+            description = "Serve only clients in these ranges (10.0.0.0/8, 2001:db8::/32, 127.0.0.1). Repeatable.")
+    List<String> allow;
+
+    @Option(names = "--deny", paramLabel = "CIDR[,CIDR...]", split = ",",
+            description = "Refuse clients in these ranges; wins over --allow. Repeatable.")
+    List<String> deny;
+
+    @Option(names = "--access-log", paramLabel = "FILE|-",
+            description = "Append a line per connection to FILE ('-': standard output): time, id, client,"
+                    + " backend, end, who ended first, bytes up, bytes down, milliseconds. See the README.")
+    String accessLog;
+
+    @Option(names = "--send-proxy-protocol", paramLabel = "v1|v2|off", converter = ProxyProtocolConverter.class,
+            description = "Send a PROXY protocol header to each backend with the client's address. Default: off.")
+    ProxyProtocol sendProxyProtocol;
+
+    @Option(names = "--accept-proxy-protocol", paramLabel = "true|false", arity = "1",
+            description = "Expect a PROXY protocol header (v1 or v2) from each client, as a front load balancer"
+                    + " sends it; a bad one closes that connection. Default: false.")
+    Boolean acceptProxyProtocol;
+
+    @Option(names = "--proxy-protocol-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "Time a client gets to send its whole PROXY protocol header. Default: 3s.")
+    Duration proxyProtocolTimeout;
+
     @Option(names = {"-c", "--config"}, paramLabel = "FILE",
             description = "Read settings from a YAML file (keys: listen, backends, strategy, connect-timeout,"
                     + " connect-attempts, drain-timeout, threads, buffer-size, health-check, max-fails,"
-                    + " fail-timeout, slow-start). SIGHUP re-reads its backends.")
+                    + " fail-timeout, slow-start, max-connections, max-connections-per-client,"
+                    + " max-connection-rate-per-client, idle-timeout, half-closed-timeout, accept-backlog,"
+                    + " tcp-nodelay, keepalive, send-buffer-size, receive-buffer-size, allow, deny, access-log, send-proxy-protocol, accept-proxy-protocol,"
+                    + " proxy-protocol-timeout)."
+                    + " SIGHUP re-reads its backends.")
     Path config;
 
     @Option(names = "--demo",
@@ -124,7 +198,10 @@ final class LauncherCommand {
     Settings toSettings() {
         return new Settings(listen, backends, strategy, connectTimeout, connectAttempts, drainTimeout,
                 threads, bufferSize, healthCheck == null ? null : Optional.ofNullable(healthCheck.check()), maxFails,
-                failTimeout, slowStart);
+                failTimeout, slowStart, new Hardening(maxConnections, maxConnectionsPerClient,
+                        maxConnectionRatePerClient, idleTimeout, halfClosedTimeout, acceptBacklog, tcpNoDelay,
+                        keepAlive, sendBufferSize, receiveBufferSize, allow, deny, accessLog, sendProxyProtocol,
+                        acceptProxyProtocol, proxyProtocolTimeout));
     }
 
     /** Turns {@code --backend} text into a {@link Backend}, with its own message on failure. */
@@ -145,6 +222,18 @@ final class LauncherCommand {
         public Duration convert(String value) {
             try {
                 return Durations.parse(null, value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    /** Turns {@code --send-proxy-protocol} text into a {@link ProxyProtocol}. */
+    static final class ProxyProtocolConverter implements ITypeConverter<ProxyProtocol> {
+        @Override
+        public ProxyProtocol convert(String value) {
+            try {
+                return Hardening.proxyProtocol(null, value);
             } catch (IllegalArgumentException e) {
                 throw new TypeConversionException(e.getMessage());
             }

@@ -16,12 +16,19 @@ import java.util.concurrent.atomic.AtomicBoolean;
 final class Session implements AutoCloseable {
     private final RunningProxy proxy;
     private final List<EchoServer> demoBackends;
+    private final AccessLog accessLog;
     private final AtomicBoolean closing = new AtomicBoolean();
     private final CountDownLatch closed = new CountDownLatch(1);
 
     Session(RunningProxy proxy, List<EchoServer> demoBackends) {
+        this(proxy, demoBackends, null);
+    }
+
+    /** @param accessLog closed after the proxy, so that it gets every connection's line; or null */
+    Session(RunningProxy proxy, List<EchoServer> demoBackends, AccessLog accessLog) {
         this.proxy = proxy;
         this.demoBackends = List.copyOf(demoBackends);
+        this.accessLog = accessLog;
     }
 
     /** The address the proxy listens on, with the real port. */
@@ -55,8 +62,20 @@ final class Session implements AutoCloseable {
             for (EchoServer backend : demoBackends) {
                 backend.close();
             }
+            if (accessLog != null) {
+                accessLog.close();
+            }
             closed.countDown();
         }
+    }
+
+    /**
+     * Cuts a {@link #close()} in progress short: open connections are reset now instead of at the
+     * end of the drain time. What a second SIGTERM or Ctrl-C does. Returns when the proxy has
+     * stopped.
+     */
+    void closeNow() {
+        proxy.close(Duration.ZERO);
     }
 
     /** Waits until {@link #close()} has finished. */

@@ -28,6 +28,7 @@ import java.util.Optional;
  * @param failTimeout passive health: see {@link TcpProxy.Builder#passiveHealth}; needs
  *     {@code maxFails}
  * @param slowStart see {@link TcpProxy.Builder#slowStart}
+ * @param hardening limits, timeouts, TCP options and access lists; never null
  */
 record Settings(
         String listen,
@@ -41,7 +42,8 @@ record Settings(
         Optional<HealthCheck> healthCheck,
         Integer maxFails,
         Duration failTimeout,
-        Duration slowStart) {
+        Duration slowStart,
+        Hardening hardening) {
 
     /** Where the launcher listens unless told otherwise: a fixed port, so that the printed hint works. */
     static final String DEFAULT_LISTEN = "127.0.0.1:9090";
@@ -49,10 +51,11 @@ record Settings(
     static final String DEFAULT_STRATEGY = "round-robin";
     /** Nothing given. */
     static final Settings NONE = new Settings(null, null, null, null, null, null, null, null, null, null, null,
-            null);
+            null, Hardening.NONE);
 
     Settings {
         backends = backends == null ? null : List.copyOf(backends);
+        hardening = hardening == null ? Hardening.NONE : hardening;
     }
 
     /**
@@ -73,13 +76,14 @@ record Settings(
                 pick(override.healthCheck, healthCheck),
                 pick(override.maxFails, maxFails),
                 pick(override.failTimeout, failTimeout),
-                pick(override.slowStart, slowStart));
+                pick(override.slowStart, slowStart),
+                hardening.overriddenBy(override.hardening));
     }
 
     /** These settings with {@code backends} in place of this one's. */
     Settings withBackends(List<Backend> backends) {
         return new Settings(listen, backends, strategy, connectTimeout, connectAttempts, drainTimeout, threads,
-                bufferSize, healthCheck, maxFails, failTimeout, slowStart);
+                bufferSize, healthCheck, maxFails, failTimeout, slowStart, hardening);
     }
 
     /**
@@ -100,6 +104,7 @@ record Settings(
         addIfChanged(changed, "max-fails", maxFails, other.maxFails);
         addIfChanged(changed, "fail-timeout", failTimeout, other.failTimeout);
         addIfChanged(changed, "slow-start", slowStart, other.slowStart);
+        changed.addAll(hardening.changedKeys(other.hardening));
         return changed;
     }
 
@@ -169,6 +174,7 @@ record Settings(
         if (slowStart != null) {
             b.slowStart(slowStart);
         }
+        hardening.applyTo(b);
         return b;
     }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.tcpproxy.Backend;
 import io.github.tcpproxy.HealthCheck;
+import io.github.tcpproxy.ProxyProtocol;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,6 +38,22 @@ class ConfigFileTest {
             max-fails: 2
             fail-timeout: 30s
             slow-start: 1m
+            max-connections: 1000
+            max-connections-per-client: 10
+            max-connection-rate-per-client: 5
+            idle-timeout: 5m
+            half-closed-timeout: 30s
+            accept-backlog: 512
+            tcp-nodelay: false
+            keepalive: false
+            send-buffer-size: 131072
+            receive-buffer-size: 262144
+            allow: [10.0.0.0/8, "2001:db8::/32"]
+            deny: 10.6.6.0/24, 10.7.0.0/16
+            access-log: access.log
+            send-proxy-protocol: v2
+            accept-proxy-protocol: true
+            proxy-protocol-timeout: 1s
             backends:
               - 127.0.0.1:8080,weight=2
               - address: 127.0.0.1:8081
@@ -71,7 +88,7 @@ class ConfigFileTest {
         assertThat(ConfigFile.parse("", "empty.yaml")).isEqualTo(Settings.NONE);
         assertThat(ConfigFile.parse("# nothing here\n", "empty.yaml")).isEqualTo(Settings.NONE);
         assertThat(ConfigFile.parse("threads: 1\n", "t.yaml"))
-                .isEqualTo(new Settings(null, null, null, null, null, null, 1, null, null, null, null, null));
+                .isEqualTo(new Settings(null, null, null, null, null, null, 1, null, null, null, null, null, null));
     }
 
     @Test
@@ -225,7 +242,10 @@ class ConfigFileTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("proxy.yaml: unknown key 'bakends'; known: listen, backends, strategy,"
                         + " connect-timeout, connect-attempts, drain-timeout, threads, buffer-size, health-check,"
-                        + " max-fails, fail-timeout, slow-start");
+                        + " max-fails, fail-timeout, slow-start, max-connections, max-connections-per-client,"
+                        + " max-connection-rate-per-client, idle-timeout, half-closed-timeout, accept-backlog,"
+                        + " tcp-nodelay, keepalive, send-buffer-size, receive-buffer-size, allow, deny, access-log,"
+                        + " send-proxy-protocol, accept-proxy-protocol, proxy-protocol-timeout");
     }
 
     @Test
@@ -323,5 +343,55 @@ class ConfigFileTest {
         LauncherCommand command = new LauncherCommand();
         new CommandLine(command).parseArgs(args);
         return command;
+    }
+
+    @Test
+    void readsLimitsTimeoutsTcpOptionsAndAccessLists() {
+        Hardening h = ConfigFile.parse(FULL, "proxy.yaml").hardening();
+
+        assertThat(h).isEqualTo(new Hardening(1000, 10, 5, Duration.ofMinutes(5), Duration.ofSeconds(30), 512,
+                false, false, 131072, 262144, List.of("10.0.0.0/8", "2001:db8::/32"),
+                List.of("10.6.6.0/24", "10.7.0.0/16"), "access.log", ProxyProtocol.V2, true, Duration.ofSeconds(1)));
+        ConfigFile.parse(FULL, "proxy.yaml").newBuilder(); // every value is valid for the builder
+    }
+
+    @Test
+    void flagsOverrideTheFilesLimitsOneByOne() {
+        Settings merged = ConfigFile.parse(FULL, "proxy.yaml").overriddenBy(parseFlags("--max-connections", "5",
+                "--tcp-nodelay", "true", "--deny", "192.0.2.0/24,198.51.100.7", "--idle-timeout", "0").toSettings());
+
+        assertThat(merged.hardening().maxConnections()).isEqualTo(5);
+        assertThat(merged.hardening().maxConnectionsPerClient()).isEqualTo(10);
+        assertThat(merged.hardening().tcpNoDelay()).isTrue();
+        assertThat(merged.hardening().keepAlive()).isFalse();
+        assertThat(merged.hardening().idleTimeout()).isEqualTo(Duration.ZERO);
+        assertThat(merged.hardening().deny()).containsExactly("192.0.2.0/24", "198.51.100.7");
+        assertThat(merged.hardening().allow()).containsExactly("10.0.0.0/8", "2001:db8::/32");
+    }
+
+    @Test
+    void badLimitValuesAreNamed() {
+        assertThatThrownBy(() -> ConfigFile.parse("max-connections: lots\n", "p.yaml"))
+                .hasMessage("p.yaml: max-connections: expected a whole number up to 2147483647, found 'lots'");
+        assertThatThrownBy(() -> ConfigFile.parse("max-connections: 99999999999\n", "p.yaml"))
+                .hasMessageContaining("max-connections: expected a whole number");
+        assertThatThrownBy(() -> ConfigFile.parse("send-proxy-protocol: v3\n", "p.yaml"))
+                .hasMessage("p.yaml: send-proxy-protocol: PROXY protocol version 'v3' is not one of v1, v2, off");
+        assertThat(ConfigFile.parse("send-proxy-protocol: off\n", "p.yaml").hardening().sendProxyProtocol())
+                .isEqualTo(ProxyProtocol.OFF);
+        assertThat(parseFlags("--send-proxy-protocol", "V1").toSettings().hardening().sendProxyProtocol())
+                .isEqualTo(ProxyProtocol.V1);
+        assertThatThrownBy(() -> ConfigFile.parse("tcp-nodelay: maybe\n", "p.yaml"))
+                .hasMessage("p.yaml: tcp-nodelay: expected true or false, found 'maybe'");
+        assertThatThrownBy(() -> ConfigFile.parse("idle-timeout: 5\n", "p.yaml"))
+                .hasMessageContaining("idle-timeout");
+        assertThatThrownBy(() -> ConfigFile.parse("allow: {a: 1}\n", "p.yaml"))
+                .hasMessageContaining("allow: expected a list of CIDR ranges");
+        assertThatThrownBy(() -> ConfigFile.parse("max-connections: -1\n", "p.yaml").newBuilder())
+                .hasMessage("max connections -1 must be 0 (no limit) or more");
+        assertThatThrownBy(() -> ConfigFile.parse("allow: [10.0.0.1/8]\n", "p.yaml").newBuilder())
+                .hasMessageContaining("did you mean 10.0.0.0/8");
+        assertThatThrownBy(() -> ConfigFile.parse("receive-buffer-size: 2147483647\n", "p.yaml").newBuilder())
+                .hasMessageContaining("receive buffer size 2147483647");
     }
 }

@@ -1,0 +1,191 @@
+package io.github.tcpproxy.examples.launcher;
+
+import io.github.tcpproxy.ConnectionListener;
+import io.github.tcpproxy.ConnectionSummary;
+import io.github.tcpproxy.RefusalReason;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Locale;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The launcher's access log ({@code --access-log FILE}, or {@code -} for standard output): one
+ * line per client connection, written when it ends, fields separated by one space:
+ *
+ * <pre>
+ * 2026-11-26T01:02:03.456Z 17 127.0.0.1:50312 127.0.0.1:8080 completed client 120 4500 35
+ * time                     id client          backend        end       first up  down ms
+ * </pre>
+ *
+ * <ol>
+ *   <li>time the connection ended, ISO-8601 UTC with milliseconds;
+ *   <li>the connection's number, or {@code -} for a refused client;
+ *   <li>the client's address;
+ *   <li>the backend's address, or {@code -} if none was connected;
+ *   <li>how it ended: {@code completed}, {@code reset}, {@code no-backend}, {@code idle-timeout},
+ *       {@code half-closed-timeout}, {@code shutdown}, {@code proxy-protocol-error}, or for a
+ *       refused client
+ *       {@code refused-denied}, {@code refused-max-connections},
+ *       {@code refused-max-connections-per-client}, {@code refused-rate-limited};
+ *   <li>who ended it first: {@code client}, {@code backend} or {@code proxy};
+ *   <li>bytes from the client to the backend;
+ *   <li>bytes from the backend to the client;
+ *   <li>duration in milliseconds.
+ * </ol>
+ *
+ * <p>The proxy's reactor threads only put lines in a bounded queue; one thread of its own
+ * writes them, so a slow disk never slows the relay. When the queue is full a line is dropped
+ * and counted, and the count is written as a line of its own ({@code # N line(s) dropped}) once
+ * there is room again.
+ */
+final class AccessLog implements ConnectionListener, AutoCloseable {
+    private static final int QUEUE_LINES = 16_384;
+    private static final long CLOSE_WAIT_MILLIS = 5_000;
+    private static final String STOP = "";
+
+    private final BlockingQueue<String> lines = new ArrayBlockingQueue<>(QUEUE_LINES);
+    private final AtomicLong dropped = new AtomicLong();
+    private final Writer writer;
+    private final boolean closeWriter;
+    private final Thread thread;
+    private volatile boolean closed;
+
+    private AccessLog(Writer writer, boolean closeWriter) {
+        this.writer = writer;
+        this.closeWriter = closeWriter;
+        this.thread = new Thread(this::writeLoop, "tcpproxy-access-log");
+        this.thread.setDaemon(true);
+        this.thread.start();
+    }
+
+    /**
+     * Opens the access log: appends to {@code target}, or writes to {@code stdout} if it is
+     * {@code -}.
+     *
+     * @throws IllegalArgumentException naming the file if it cannot be opened for appending
+     */
+    static AccessLog open(String target, OutputStream stdout) {
+        if (target.equals("-")) {
+            return new AccessLog(new BufferedWriter(new OutputStreamWriter(stdout, StandardCharsets.UTF_8)), false);
+        }
+        try {
+            return new AccessLog(Files.newBufferedWriter(Path.of(target), StandardCharsets.UTF_8,
+                    StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE), true);
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalArgumentException("access log '" + target + "' cannot be opened: " + e.getMessage(), e);
+        }
+    }
+
+    /** The line for one finished connection, as documented above, without the line break. */
+    static String format(Instant at, ConnectionSummary s) {
+        return at.truncatedTo(ChronoUnit.MILLIS) + " " + s.id() + " " + Launcher.format(s.client()) + " "
+                + (s.backend() != null ? Launcher.format(s.backend()) : "-") + " " + word(s.end().name()) + " "
+                + word(s.endedFirst().name()) + " " + s.bytesClientToBackend() + " " + s.bytesBackendToClient()
+                + " " + s.duration().toMillis();
+    }
+
+    /** The line for one refused client, as documented above, without the line break. */
+    static String formatRefused(Instant at, InetSocketAddress client, RefusalReason reason) {
+        return at.truncatedTo(ChronoUnit.MILLIS) + " - " + Launcher.format(client) + " - refused-"
+                + word(reason.name()) + " proxy 0 0 0";
+    }
+
+    private static String word(String enumName) {
+        return enumName.toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+
+    @Override
+    public void closed(ConnectionSummary summary) {
+        offer(format(Instant.now(), summary));
+    }
+
+    @Override
+    public void refused(InetSocketAddress client, RefusalReason reason) {
+        offer(formatRefused(Instant.now(), client, reason));
+    }
+
+    private void offer(String line) {
+        if (closed || !lines.offer(line)) {
+            dropped.incrementAndGet();
+        }
+    }
+
+    private void writeLoop() {
+        try {
+            while (true) {
+                String line = lines.poll(1, TimeUnit.SECONDS);
+                if (line == STOP) {
+                    break;
+                }
+                if (line == null) {
+                    continue;
+                }
+                writeLine(line);
+                if (lines.isEmpty()) {
+                    long d = dropped.getAndSet(0);
+                    if (d > 0) {
+                        writeLine("# " + d + " line(s) dropped: the access log could not keep up");
+                    }
+                    writer.flush();
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (IOException e) {
+            System.err.println("tcpproxy: access log write failed, no more lines will be written: " + e.getMessage());
+        } finally {
+            try {
+                writer.flush();
+            } catch (IOException e) {
+                // Reported above if writing failed; nothing more to do on the way out.
+            }
+        }
+    }
+
+    private void writeLine(String line) throws IOException {
+        writer.write(line);
+        writer.write('\n');
+    }
+
+    /** Writes what is queued, then stops the writer thread and closes the file. Call after the proxy closed. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        boolean interrupted = false;
+        try {
+            // The queue may be full; the writer drains it, so this wait is bounded too.
+            if (!lines.offer(STOP, CLOSE_WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
+                thread.interrupt();
+            }
+            thread.join(CLOSE_WAIT_MILLIS);
+        } catch (InterruptedException e) {
+            interrupted = true;
+        }
+        if (closeWriter) {
+            try {
+                writer.close();
+            } catch (IOException e) {
+                System.err.println("tcpproxy: closing the access log failed: " + e.getMessage());
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,173 @@
+package io.github.tcpproxy.examples.launcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.tcpproxy.ConnectionSummary;
+import io.github.tcpproxy.ConnectionSummary.End;
+import io.github.tcpproxy.ConnectionSummary.Side;
+import io.github.tcpproxy.RefusalReason;
+import io.github.tcpproxy.testing.Await;
+import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The launcher's access log, limits and access lists, and stopping on a second signal. */
+@Timeout(30)
+class LauncherHardeningTest {
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+    private Session session;
+
+    @AfterEach
+    void stop() {
+        if (session != null) {
+            session.closeNow();
+            session.close();
+        }
+    }
+
+    @Test
+    void accessLogLinesHaveTheDocumentedFormat() {
+        Instant at = Instant.parse("2026-11-26T01:02:03.456789Z");
+        ConnectionSummary s = new ConnectionSummary(17, new InetSocketAddress("127.0.0.1", 50312),
+                new InetSocketAddress("::1", 8080), 120, 4500, Duration.ofMillis(35), End.HALF_CLOSED_TIMEOUT,
+                Side.BACKEND);
+        assertThat(AccessLog.format(at, s))
+                .isEqualTo("2026-11-26T01:02:03.456Z 17 127.0.0.1:50312 [0:0:0:0:0:0:0:1]:8080 half-closed-timeout"
+                        + " backend 120 4500 35");
+        ConnectionSummary none = new ConnectionSummary(3, new InetSocketAddress("10.0.0.1", 1), null, 0, 0,
+                Duration.ofMillis(2), End.NO_BACKEND, Side.PROXY);
+        assertThat(AccessLog.format(at, none)).endsWith(" 3 10.0.0.1:1 - no-backend proxy 0 0 2");
+        assertThat(AccessLog.formatRefused(at, new InetSocketAddress("10.0.0.2", 2), RefusalReason.MAX_CONNECTIONS_PER_CLIENT))
+                .isEqualTo("2026-11-26T01:02:03.456Z - 10.0.0.2:2 - refused-max-connections-per-client proxy 0 0 0");
+    }
+
+    @Test
+    void theAccessLogFileGetsOneLinePerConnection(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("access.log");
+        session = start("--demo", "--listen", "127.0.0.1:0", "--drain-timeout", "1s", "--access-log", file.toString());
+        String answer = ask(session.localAddress(), "hello");
+        assertThat(answer).endsWith("] hello");
+        session.close();
+
+        List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        assertThat(lines).hasSize(1);
+        assertThat(lines.get(0)).matches("\\S+Z 1 127\\.0\\.0\\.1:\\d+ 127\\.0\\.0\\.1:\\d+ completed client 6 "
+                + (answer.length() + 1) + " \\d+");
+    }
+
+    @Test
+    void limitAndAccessListFlagsReachTheProxyAndRefusalsAreLogged() throws Exception {
+        session = start("--demo", "--listen", "127.0.0.1:0", "--drain-timeout", "1s", "--max-connections", "1",
+                "--deny", "127.0.0.2/32,::2", "--idle-timeout", "1m", "--access-log", "-");
+        try (Socket first = connect(session.localAddress())) {
+            assertThat(converse(first, "one")).endsWith("] one");
+            assertThat(ask(session.localAddress(), "two")).as("answer to a second client over the limit").isNull();
+            assertThat(session.proxy().stats().refusedMaxConnections()).isEqualTo(1);
+        }
+        Await.until("the refusal is in the access log", Duration.ofSeconds(10),
+                () -> out.toString(StandardCharsets.UTF_8).contains(" refused-max-connections proxy 0 0 0"));
+    }
+
+    @Test
+    void aSecondSignalResetsOpenConnectionsAtOnce() throws Exception {
+        session = start("--demo", "--listen", "127.0.0.1:0", "--drain-timeout", "1m");
+        Launcher.Stopper stopper = new Launcher.Stopper(session, new PrintStream(out, true, StandardCharsets.UTF_8),
+                Duration.ofMinutes(1));
+        try (Socket client = connect(session.localAddress())) {
+            assertThat(converse(client, "before")).endsWith("] before");
+
+            stopper.signal();
+            Await.until("the proxy stops accepting", Duration.ofSeconds(10), () -> !session.proxy().isRunning());
+            assertThat(converse(client, "draining")).as("an open connection is served while draining")
+                    .endsWith("] draining");
+            assertThat(session.awaitClosed(Duration.ofMillis(1))).isFalse();
+
+            stopper.signal();
+            assertThat(session.awaitClosed(Duration.ofSeconds(15))).as("closed well before the 1 minute drain")
+                    .isTrue();
+            try {
+                assertThat(client.getInputStream().read()).isEqualTo(-1);
+            } catch (IOException e) {
+                // A reset: the connection was cut, as it should be.
+            }
+        }
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("signal again to stop at once",
+                "stopping at once");
+    }
+
+    @Test
+    void aReloadAppliesChangedConnectionLimits(@TempDir Path dir) throws Exception {
+        try (EchoServer echo = EchoServer.start("backend-1", new InetSocketAddress("127.0.0.1", 0))) {
+            Path config = dir.resolve("proxy.yaml");
+            String backends = "backends:\n  - " + Launcher.format(echo.localAddress()) + "\n";
+            Files.writeString(config, "listen: 127.0.0.1:0\nmax-connections: 1\n" + backends, StandardCharsets.UTF_8);
+            Launcher.Result result = Launcher.start(new String[] {"--config", config.toString(), "--drain-timeout", "1s"},
+                    new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+            session = result.session();
+            assertThat(session).as("session; stderr: %s", err.toString(StandardCharsets.UTF_8)).isNotNull();
+            try (Socket first = connect(session.localAddress())) {
+                assertThat(converse(first, "one")).endsWith("] one");
+                assertThat(ask(session.localAddress(), "two")).as("over max-connections 1").isNull();
+
+                Files.writeString(config, "listen: 127.0.0.1:0\nmax-connections: 0\n" + backends, StandardCharsets.UTF_8);
+                BackendReload.Outcome outcome = result.reload().reload();
+                assertThat(outcome.failed()).isFalse();
+                assertThat(outcome.needRestart()).isEmpty();
+                assertThat(ask(session.localAddress(), "three")).endsWith("] three");
+            }
+            assertThat(out.toString(StandardCharsets.UTF_8)).contains("connection limits applied");
+        }
+    }
+
+    private Session start(String... args) {
+        Launcher.Result result = Launcher.start(args,
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        assertThat(result.session())
+                .as("session; exit %d, stderr: %s", result.exitCode(), err.toString(StandardCharsets.UTF_8))
+                .isNotNull();
+        return result.session();
+    }
+
+    private static Socket connect(InetSocketAddress address) throws IOException {
+        Socket socket = new Socket();
+        socket.connect(address, 5000);
+        socket.setSoTimeout(5000);
+        return socket;
+    }
+
+    /** Sends one line and reads one line back on an open connection. */
+    static String converse(Socket socket, String line) throws IOException {
+        socket.getOutputStream().write((line + "\n").getBytes(StandardCharsets.UTF_8));
+        StringBuilder sb = new StringBuilder();
+        for (int c; (c = socket.getInputStream().read()) >= 0 && c != '\n'; ) {
+            sb.append((char) c);
+        }
+        return sb.toString();
+    }
+
+    /** One line on a new connection; null if the connection ends before an answer. */
+    private static String ask(InetSocketAddress address, String line) throws IOException {
+        try (Socket socket = connect(address)) {
+            socket.getOutputStream().write((line + "\n").getBytes(StandardCharsets.UTF_8));
+            BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+            return in.readLine();
+        } catch (java.net.SocketException e) {
+            return null;
+        }
+    }
+}

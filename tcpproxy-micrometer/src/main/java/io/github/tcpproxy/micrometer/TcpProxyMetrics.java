@@ -1,0 +1,186 @@
+package io.github.tcpproxy.micrometer;
+
+import io.github.tcpproxy.BackendStatus;
+import io.github.tcpproxy.ProxyStats;
+import io.github.tcpproxy.RunningProxy;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tag;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import java.net.InetSocketAddress;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * Micrometer meters for a running proxy, read from {@link RunningProxy#stats()} when the
+ * registry asks (no thread of its own, nothing on the proxy's hot path):
+ *
+ * <pre>{@code
+ * new TcpProxyMetrics(proxy, Tags.of("proxy", "db")).bindTo(registry);
+ * }</pre>
+ *
+ * <table>
+ *   <caption>Meters</caption>
+ *   <tr><th>name</th><th>type</th><th>tags</th></tr>
+ *   <tr><td>{@code tcpproxy.connections.active}</td><td>gauge</td><td></td></tr>
+ *   <tr><td>{@code tcpproxy.connections}</td><td>counter</td><td></td></tr>
+ *   <tr><td>{@code tcpproxy.connections.refused}</td><td>counter</td><td>{@code reason}: denied,
+ *       max_connections, max_connections_per_client, rate_limited</td></tr>
+ *   <tr><td>{@code tcpproxy.connections.closed}</td><td>counter</td><td>{@code reason}:
+ *       no_backend, idle_timeout, half_closed_timeout, proxy_protocol_error</td></tr>
+ *   <tr><td>{@code tcpproxy.bytes}</td><td>counter (bytes)</td><td>{@code direction}:
+ *       client_to_backend, backend_to_client</td></tr>
+ *   <tr><td>{@code tcpproxy.bytes.buffered}</td><td>gauge (bytes)</td><td></td></tr>
+ *   <tr><td>{@code tcpproxy.connect.failures}</td><td>counter</td><td></td></tr>
+ *   <tr><td>{@code tcpproxy.accept.failures}</td><td>counter</td><td></td></tr>
+ *   <tr><td>{@code tcpproxy.backend.connections.active}</td><td>gauge</td><td>{@code backend}</td></tr>
+ *   <tr><td>{@code tcpproxy.backend.connections.inactive}</td><td>gauge</td><td>{@code backend}</td></tr>
+ *   <tr><td>{@code tcpproxy.backend.connections}</td><td>counter</td><td>{@code backend}</td></tr>
+ *   <tr><td>{@code tcpproxy.backend.bytes}</td><td>counter (bytes)</td><td>{@code backend},
+ *       {@code direction}</td></tr>
+ *   <tr><td>{@code tcpproxy.backend.connect.failures}</td><td>counter</td><td>{@code backend}</td></tr>
+ *   <tr><td>{@code tcpproxy.backend.up}</td><td>gauge (1 up, 0 down)</td><td>{@code backend}</td></tr>
+ *   <tr><td>{@code tcpproxy.backend.weight}</td><td>gauge (effective weight)</td><td>{@code backend}</td></tr>
+ * </table>
+ *
+ * <p>Backend meters are registered for the backends present at {@link #bindTo}; after adding
+ * backends at run time, call {@link #bindTo} again to register theirs (meters already there are
+ * kept). A removed backend's gauges read NaN. One snapshot serves all meters read within 100 ms,
+ * so a registry scraping every meter costs one {@code stats()} call. Thread-safe.
+ */
+public final class TcpProxyMetrics implements MeterBinder {
+    private static final long SNAPSHOT_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+
+    private final RunningProxy proxy;
+    private final Tags tags;
+    private final Set<InetSocketAddress> bound = new HashSet<>();
+    private ProxyStats snapshot;
+    private long snapshotAt;
+
+    /** Meters for {@code proxy}, without extra tags. */
+    public TcpProxyMetrics(RunningProxy proxy) {
+        this(proxy, Tags.empty());
+    }
+
+    /**
+     * Meters for {@code proxy}, each with {@code tags} added (for example the proxy's name).
+     *
+     * @throws IllegalArgumentException if either is null
+     */
+    public TcpProxyMetrics(RunningProxy proxy, Iterable<Tag> tags) {
+        if (proxy == null || tags == null) {
+            throw new IllegalArgumentException("proxy and tags must not be null");
+        }
+        this.proxy = proxy;
+        this.tags = Tags.of(tags);
+    }
+
+    /** Registers the meters, and those of backends not yet registered. */
+    @Override
+    public synchronized void bindTo(MeterRegistry registry) {
+        gauge(registry, "tcpproxy.connections.active", "client connections open now", Tags.empty(),
+                m -> m.stats().activeConnections());
+        counter(registry, "tcpproxy.connections", "client connections served since start", Tags.empty(),
+                m -> m.stats().totalConnections());
+        counter(registry, "tcpproxy.connections.refused", "clients refused", Tags.of("reason", "denied"),
+                m -> m.stats().refusedDenied());
+        counter(registry, "tcpproxy.connections.refused", "clients refused", Tags.of("reason", "max_connections"),
+                m -> m.stats().refusedMaxConnections());
+        counter(registry, "tcpproxy.connections.refused", "clients refused",
+                Tags.of("reason", "max_connections_per_client"), m -> m.stats().refusedMaxConnectionsPerClient());
+        counter(registry, "tcpproxy.connections.refused", "clients refused", Tags.of("reason", "rate_limited"),
+                m -> m.stats().refusedRateLimited());
+        counter(registry, "tcpproxy.connections.closed", "connections closed by the proxy",
+                Tags.of("reason", "no_backend"), m -> m.stats().noBackendClosures());
+        counter(registry, "tcpproxy.connections.closed", "connections closed by the proxy",
+                Tags.of("reason", "idle_timeout"), m -> m.stats().idleTimeouts());
+        counter(registry, "tcpproxy.connections.closed", "connections closed by the proxy",
+                Tags.of("reason", "half_closed_timeout"), m -> m.stats().halfClosedTimeouts());
+        counter(registry, "tcpproxy.connections.closed", "connections closed by the proxy",
+                Tags.of("reason", "proxy_protocol_error"), m -> m.stats().proxyProtocolErrors());
+        bytes(registry, "tcpproxy.bytes", "bytes relayed", Tags.of("direction", "client_to_backend"),
+                m -> m.stats().bytesClientToBackend());
+        bytes(registry, "tcpproxy.bytes", "bytes relayed", Tags.of("direction", "backend_to_client"),
+                m -> m.stats().bytesBackendToClient());
+        Gauge.builder("tcpproxy.bytes.buffered", this, m -> m.stats().bufferedBytes())
+                .description("bytes read from one side and not yet taken by the other").baseUnit("bytes")
+                .tags(tags).register(registry);
+        counter(registry, "tcpproxy.connect.failures", "backend connects that failed or timed out", Tags.empty(),
+                m -> m.stats().connectFailures());
+        counter(registry, "tcpproxy.accept.failures", "failed accepts (such as out of descriptors)", Tags.empty(),
+                m -> m.stats().acceptFailures());
+        for (BackendStatus b : proxy.backends()) {
+            if (bound.add(b.address())) {
+                bindBackend(registry, b.address());
+            }
+        }
+    }
+
+    private void bindBackend(MeterRegistry registry, InetSocketAddress address) {
+        Tags t = Tags.of("backend", format(address));
+        gauge(registry, "tcpproxy.backend.connections.active", "connections with both legs open", t,
+                m -> m.backend(address, BackendStatus::activeConnections));
+        gauge(registry, "tcpproxy.backend.connections.inactive", "connections connecting or half-closed", t,
+                m -> m.backend(address, BackendStatus::inactiveConnections));
+        counter(registry, "tcpproxy.backend.connections", "connections sent to the backend", t,
+                m -> m.backend(address, BackendStatus::totalConnections));
+        bytes(registry, "tcpproxy.backend.bytes", "bytes relayed", t.and("direction", "client_to_backend"),
+                m -> m.backend(address, BackendStatus::bytesClientToBackend));
+        bytes(registry, "tcpproxy.backend.bytes", "bytes relayed", t.and("direction", "backend_to_client"),
+                m -> m.backend(address, BackendStatus::bytesBackendToClient));
+        counter(registry, "tcpproxy.backend.connect.failures", "connects that failed or timed out", t,
+                m -> m.backend(address, BackendStatus::connectFailures));
+        gauge(registry, "tcpproxy.backend.up", "1 if health checking considers it up, else 0", t,
+                m -> m.backend(address, b -> b.up() ? 1 : 0));
+        gauge(registry, "tcpproxy.backend.weight", "the weight the strategies use now", t,
+                m -> m.backend(address, BackendStatus::effectiveWeight));
+    }
+
+    private void gauge(MeterRegistry registry, String name, String description, Tags extra,
+            ToDoubleFunction<TcpProxyMetrics> f) {
+        Gauge.builder(name, this, f).description(description).tags(tags.and(extra)).register(registry);
+    }
+
+    private void counter(MeterRegistry registry, String name, String description, Tags extra,
+            ToDoubleFunction<TcpProxyMetrics> f) {
+        FunctionCounter.builder(name, this, f).description(description).tags(tags.and(extra)).register(registry);
+    }
+
+    private void bytes(MeterRegistry registry, String name, String description, Tags extra,
+            ToDoubleFunction<TcpProxyMetrics> f) {
+        FunctionCounter.builder(name, this, f).description(description).baseUnit("bytes").tags(tags.and(extra))
+                .register(registry);
+    }
+
+    /** The latest snapshot, taken again when older than 100 ms. */
+    private synchronized ProxyStats stats() {
+        long now = System.nanoTime();
+        if (snapshot == null || now - snapshotAt > SNAPSHOT_NANOS) {
+            snapshot = proxy.stats();
+            snapshotAt = now;
+        }
+        return snapshot;
+    }
+
+    private double backend(InetSocketAddress address, ToDoubleFunction<BackendStatus> f) {
+        for (BackendStatus b : stats().backends()) {
+            if (b.address().equals(address)) {
+                return f.applyAsDouble(b);
+            }
+        }
+        return Double.NaN;
+    }
+
+    private static String format(InetSocketAddress a) {
+        String host = a.getAddress() != null ? a.getAddress().getHostAddress() : a.getHostString();
+        int zone = host.indexOf('%');
+        if (zone >= 0) {
+            host = host.substring(0, zone);
+        }
+        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort();
+    }
+}
