@@ -12,7 +12,10 @@ import io.github.tcpproxy.testing.Payloads;
 import io.github.tcpproxy.testing.Sockets;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -49,9 +52,9 @@ class BadClientsTest {
             assertThat(stats.backends().get(0).activeConnections() + stats.backends().get(0).inactiveConnections())
                     .isZero();
             for (Reactor r : ((NioProxy) proxy).reactors) {
-                java.util.concurrent.CompletableFuture<Integer> held = new java.util.concurrent.CompletableFuture<>();
+                CompletableFuture<Integer> held = new CompletableFuture<>();
                 r.execute(() -> held.complete(r.buffers.outstanding()));
-                assertThat(held.get(10, java.util.concurrent.TimeUnit.SECONDS)).isZero();
+                assertThat(held.get(10, TimeUnit.SECONDS)).isZero();
             }
             try (Socket good = Sockets.connect(proxy.localAddress())) {
                 EchoServer.assertEchoes(good, Payloads.random(100_000, 99));
@@ -80,7 +83,7 @@ class BadClientsTest {
         try (EchoServer echo = EchoServer.start();
                 RunningProxy proxy = Loopback.proxyTo(echo).idleTimeout(Duration.ofDays(365_000)).start();
                 Socket client = Sockets.connect(proxy.localAddress(), Duration.ofMillis(300))) {
-            assertThat(Sockets.readOutcome(client)).isInstanceOf(java.net.SocketTimeoutException.class);
+            assertThat(Sockets.readOutcome(client)).isInstanceOf(SocketTimeoutException.class);
             EchoServer.assertEchoes(client, new byte[] {1, 2, 3});
         }
     }

@@ -16,6 +16,7 @@ import io.github.tcpproxy.testing.Sockets;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -65,7 +66,7 @@ class ListenerTest {
         }
 
         List<String> drain() {
-            List<String> out = new java.util.ArrayList<>();
+            List<String> out = new ArrayList<>();
             events.drainTo(out);
             return out;
         }

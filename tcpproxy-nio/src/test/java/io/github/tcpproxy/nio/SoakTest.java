@@ -12,6 +12,7 @@ import io.github.tcpproxy.testing.Sockets;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -160,7 +161,7 @@ class SoakTest {
                 } else {
                     completed.incrementAndGet();
                 }
-            } catch (java.net.SocketTimeoutException e) {
+            } catch (SocketTimeoutException e) {
                 failures.add("session " + seed + "/" + i + ": hung after " + got + " of " + payload.length + " bytes");
             } catch (IOException e) {
                 // A reset after an exact prefix: cut cleanly (its backend was killed).

@@ -11,6 +11,7 @@ import io.github.tcpproxy.testing.Payloads;
 import io.github.tcpproxy.testing.ScriptedServer;
 import io.github.tcpproxy.testing.Sockets;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -99,7 +100,7 @@ class TimeoutsTest {
         try (EchoServer echo = EchoServer.start();
                 RunningProxy proxy = Loopback.proxyTo(echo).start();
                 Socket client = Sockets.connect(proxy.localAddress(), Duration.ofMillis(500))) {
-            assertThat(Sockets.readOutcome(client)).isInstanceOf(java.net.SocketTimeoutException.class);
+            assertThat(Sockets.readOutcome(client)).isInstanceOf(SocketTimeoutException.class);
             EchoServer.assertEchoes(client, new byte[] {1, 2, 3});
         }
     }

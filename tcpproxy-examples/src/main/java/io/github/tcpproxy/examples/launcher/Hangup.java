@@ -12,6 +12,8 @@ import org.slf4j.LoggerFactory;
  * {@code jdk.unsupported}, the JDK's only way to handle a signal). Where there is no SIGHUP
  * (Windows), no {@code jdk.unsupported} (a trimmed runtime image) or the JVM keeps the signal for
  * itself, installing does nothing but log at DEBUG, and the launcher runs without reloads.
+ * {@link #onSignal} does the same for SIGTERM and SIGINT, which the launcher handles to stop
+ * (the first drains, a second resets at once); where it cannot, its shutdown hook drains.
  *
  * <p>The API is called by reflection on purpose: compiled directly, every build would print
  * javac's "internal proprietary API" warning, which no {@code @SuppressWarnings} silences, and

@@ -44,6 +44,7 @@ import picocli.CommandLine.TypeConversionException;
             "Flags override the config file's values; --backend flags replace its backends list.",
             "With --config, SIGHUP re-reads the file and applies its backends to the running proxy"
                     + " (added, removed, re-weighted; open connections finish); other changes need a restart.",
+            "SIGTERM or Ctrl-C stops accepting and lets open connections drain; a second one resets them at once.",
             "Exit status: 0 stopped normally, 1 runtime failure (e.g. listen address in use),"
                     + " 2 usage or config error."
         })

@@ -14,6 +14,7 @@ import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -111,6 +112,36 @@ class LauncherHardeningTest {
     }
 
     @Test
+    void badValuesAreUsageErrorsNamingThem(@TempDir Path dir) {
+        String[][] cases = {
+            {"--access-log", dir.resolve("no-such-dir").resolve("access.log").toString()},
+            {"--max-connections", "-1"},
+            {"--allow", "10.0.0.0/33"},
+            {"--send-proxy-protocol", "v9"},
+            {"--idle-timeout", "-5s"},
+            {"--receive-buffer-size", "999999999999"},
+        };
+        String[] expected = {"access log", "max connections -1", "10.0.0.0/33", "'v9'", "-5s", "999999999999"};
+        for (int i = 0; i < cases.length; i++) {
+            ByteArrayOutputStream caseErr = new ByteArrayOutputStream();
+            String[] args = new String[cases[i].length + 4];
+            args[0] = "--demo";
+            args[1] = "--listen";
+            args[2] = "127.0.0.1:0";
+            args[3] = "--drain-timeout=1s";
+            System.arraycopy(cases[i], 0, args, 4, cases[i].length);
+            Launcher.Result result = Launcher.start(args, new PrintStream(new ByteArrayOutputStream(), true,
+                    StandardCharsets.UTF_8), new PrintStream(caseErr, true, StandardCharsets.UTF_8));
+            if (result.session() != null) {
+                result.session().close();
+            }
+            assertThat(result.exitCode()).as("exit status for %s", String.join(" ", cases[i]))
+                    .isEqualTo(Launcher.EXIT_USAGE);
+            assertThat(caseErr.toString(StandardCharsets.UTF_8)).startsWith("tcpproxy: ").contains(expected[i]);
+        }
+    }
+
+    @Test
     void aReloadAppliesChangedConnectionLimits(@TempDir Path dir) throws Exception {
         try (EchoServer echo = EchoServer.start("backend-1", new InetSocketAddress("127.0.0.1", 0))) {
             Path config = dir.resolve("proxy.yaml");
@@ -166,7 +197,7 @@ class LauncherHardeningTest {
             socket.getOutputStream().write((line + "\n").getBytes(StandardCharsets.UTF_8));
             BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
             return in.readLine();
-        } catch (java.net.SocketException e) {
+        } catch (SocketException e) {
             return null;
         }
     }
