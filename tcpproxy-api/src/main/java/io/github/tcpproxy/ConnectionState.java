@@ -2,7 +2,7 @@ package io.github.tcpproxy;
 
 /** Where a connection through the proxy is in its life, as {@link ConnectionInfo#state()} says. */
 public enum ConnectionState {
-    /** Accepted; the proxy is connecting to a backend. */
+    /** Accepted; the proxy is reading its PROXY protocol header or connecting to a backend. */
     CONNECTING,
     /** Connected to its backend; data flows both ways. */
     OPEN,

@@ -31,7 +31,7 @@ final class Options {
                                     includes scale; redis needs redis-server and redis-benchmark)
               --duration-ms N       length of each stream, rr, rate and redis measurement (default 2000)
               --threads N           tcpproxy reactor threads = HAProxy nbthread (default: CPUs)
-              --buffer-size BYTES   tcpproxy's relay buffer size (default: the builder's, 64 KiB)
+              --buffer-size BYTES   tcpproxy's relay buffer size (default: the builder's, 256 KiB)
               --idle-conns N        idle connections to hold (default: as many as the open-file
                                     limit allows, at most 9,800)
               --rate-clients N      concurrent clients of the rate workload (default 32)

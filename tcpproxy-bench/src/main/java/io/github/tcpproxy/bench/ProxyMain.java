@@ -29,7 +29,7 @@ import jdk.jfr.Recording;
  *
  * <pre>
  * java [JVM flags] -cp tcpproxy-bench.jar io.github.tcpproxy.bench.ProxyMain \
- *      --threads 2 --buffer-size 65536 --backend 127.0.0.1:9000 [--backend ...]
+ *      --threads 2 --buffer-size 262144 --backend 127.0.0.1:9000 [--backend ...]
  * </pre>
  *
  * Commands: {@code stats} (counters summed over the proxies), {@code gc} (heap after a full GC),

@@ -192,6 +192,9 @@ final class Acceptor implements Handler {
         if (!listening) {
             if (server.isOpen()) {
                 close();
+                // A registered channel's socket is closed only when a selection drops its key:
+                // select now, so that clients are refused once this returns, not after a moment.
+                reactor.selectNow();
             }
             return;
         }

@@ -48,10 +48,6 @@ final class Admission {
             long interval = ratePerSecond > 0 ? TimeUnit.SECONDS.toNanos(1) / ratePerSecond : 0;
             return new Limits(maxConnections, maxPerClient, interval, interval * Math.max(0, ratePerSecond - 1));
         }
-
-        boolean perClient() {
-            return maxPerClient > 0 || intervalNanos > 0;
-        }
     }
 
     private volatile Limits limits;
@@ -87,9 +83,8 @@ final class Admission {
             return RefusalReason.MAX_CONNECTIONS;
         }
         sweep(now, l);
-        if (!l.perClient()) {
-            return null;
-        }
+        // Counted per address even without a per-client limit: limits may be set at run time,
+        // and the connections open then must be counted, or their ends would uncount new ones.
         int maxPerClient = l.maxPerClient;
         long intervalNanos = l.intervalNanos;
         long burstNanos = l.burstNanos;

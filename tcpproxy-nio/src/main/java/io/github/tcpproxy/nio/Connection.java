@@ -352,6 +352,7 @@ final class Connection implements Handler, SelectionContext {
             }
             first.flip();
             up.pending = first;
+            up.readNanos = System.nanoTime();
             reactor.buffered += first.remaining();
         }
         if (timed) {
@@ -421,8 +422,13 @@ final class Connection implements Handler, SelectionContext {
         if (timeout == 0) {
             return;
         }
+        long now = System.nanoTime();
+        if (up.isHeld() || down.isHeld()) {
+            // A fault is holding data: the quiet is the proxy's doing, not the peers'.
+            lastActivity = now;
+        }
         long due = lastActivity + timeout;
-        if (System.nanoTime() - due < 0) {
+        if (now - due < 0) {
             timer.reschedule(due);
             return;
         }
@@ -659,15 +665,19 @@ final class Connection implements Handler, SelectionContext {
         if (endedFirst == null) {
             endedFirst = Side.PROXY;
         }
-        shutdownOutputQuietly(client);
-        shutdownOutputQuietly(backend);
-        closeQuietly(client);
-        closeQuietly(backend);
-        finish(End.CLOSED_BY_PROXY);
+        try {
+            shutdownOutputQuietly(client);
+            shutdownOutputQuietly(backend);
+        } finally {
+            // Whatever the sockets do, the bookkeeping runs: it frees the counts and the timer.
+            closeQuietly(client);
+            closeQuietly(backend);
+            finish(End.CLOSED_BY_PROXY);
+        }
     }
 
     ConnectionInfo snapshot() {
-        ConnectionState s = state == CONNECTING ? ConnectionState.CONNECTING
+        ConnectionState s = state == CONNECTING || state == HEADER ? ConnectionState.CONNECTING
                 : up.finished || down.finished ? ConnectionState.HALF_CLOSED : ConnectionState.OPEN;
         return new Snapshot(this, id, clientAddress, backendAddress(), up.bytes, down.bytes, s);
     }
@@ -702,7 +712,8 @@ final class Connection implements Handler, SelectionContext {
     }
 
     private static void shutdownOutputQuietly(SocketChannel ch) {
-        if (ch != null && ch.isOpen()) {
+        // A backend still connecting has no output to shut down (NotYetConnectedException).
+        if (ch != null && ch.isOpen() && ch.isConnected()) {
             try {
                 ch.shutdownOutput();
             } catch (IOException e) {

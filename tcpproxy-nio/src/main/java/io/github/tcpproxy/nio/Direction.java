@@ -33,11 +33,16 @@ final class Direction {
     /** A fault holds {@link #pending} (or the FIN) back: neither read nor write until resumed. */
     private boolean held;
     /** When {@link #pending} was read, for faults that delay it. */
-    private long readNanos;
+    long readNanos;
 
     Direction(Connection connection, boolean clientToBackend) {
         this.connection = connection;
         this.clientToBackend = clientToBackend;
+    }
+
+    /** Whether a fault holds this direction's data or FIN back. */
+    boolean isHeld() {
+        return held;
     }
 
     boolean wantsRead() {
@@ -166,10 +171,12 @@ final class Direction {
             reactor.buffers.release(buf);
             if (n < 0) {
                 srcEnded = true;
+                connection.sideEnded(clientToBackend);
                 flushThroughFaults(connection.faults);
             }
             return;
         }
+        connection.touch();
         buf.flip();
         pending = buf;
         readNanos = System.nanoTime();
@@ -188,7 +195,9 @@ final class Direction {
         ByteBuffer buf = pending;
         while (buf != null) {
             int remaining = buf.remaining();
-            int allowed = faults == null ? remaining : Math.min(remaining, faults.allow(clientToBackend, remaining,
+            boolean ownHeader = uncounted > 0; // the proxy's PROXY protocol header: no fault applies
+            int allowed = ownHeader ? Math.min(remaining, uncounted)
+                    : faults == null ? remaining : Math.min(remaining, faults.allow(clientToBackend, remaining,
                     readNanos));
             if (allowed <= 0) {
                 held = true;
@@ -204,7 +213,7 @@ final class Direction {
             }
             written(n);
             reactor.buffered -= n;
-            if (faults != null && n > 0) {
+            if (faults != null && n > 0 && !ownHeader) {
                 faults.passed(clientToBackend, n);
             }
             if (!buf.hasRemaining()) {

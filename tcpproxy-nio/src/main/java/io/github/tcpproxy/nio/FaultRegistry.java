@@ -89,6 +89,9 @@ final class FaultRegistry {
             if (isNew ? scope == FaultTarget.Scope.EXISTING : scope == FaultTarget.Scope.NEW) {
                 return false;
             }
+            if (scope == FaultTarget.Scope.NEW && c.id() <= baseline) {
+                return false; // numbered before the fault was added, started just after: not new
+            }
             InetSocketAddress backend = target.backend();
             if (backend != null && c.backendAddress() != null && !backend.equals(c.backendAddress())) {
                 return false; // connected to another backend: never concerned

@@ -559,7 +559,11 @@ final class NioProxy implements RunningProxy {
             CompletableFuture<Void> closed = new CompletableFuture<>();
             done[i] = closed;
             acceptor.reactor().execute(() -> {
-                acceptor.close();
+                try {
+                    acceptor.setListening(false); // closed for good: close() stops isRunning() first
+                } catch (IOException e) {
+                    log.debug("closing the listen socket failed", e);
+                }
                 closed.complete(null);
             });
         }

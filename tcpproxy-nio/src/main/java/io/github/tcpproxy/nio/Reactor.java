@@ -68,7 +68,9 @@ final class Reactor implements Runnable {
         this.proxy = proxy;
         this.index = index;
         this.selector = Selector.open();
-        this.buffers = new BufferPool(proxy.config.bufferSize(), 64);
+        // Spare buffers kept for reuse: up to 4 MiB' worth per reactor, at least 4 buffers.
+        int bufferSize = proxy.config.bufferSize();
+        this.buffers = new BufferPool(bufferSize, Math.max(4, (4 << 20) / bufferSize));
         this.thread = new Thread(this, threadName);
         this.thread.setDaemon(true);
     }
@@ -103,8 +105,26 @@ final class Reactor implements Runnable {
      */
     void adopt(SocketChannel client, InetSocketAddress address) {
         accepted++;
-        Connection c = new Connection(this, client, address);
-        c.start();
+        Connection c = null;
+        try {
+            c = new Connection(this, client, address);
+            c.start();
+        } catch (RuntimeException e) {
+            // A bug in setting one client up (say, in a listener or a fault) costs that client
+            // only: thrown from here it would reach the acceptor, and close the listen socket.
+            log.warn("setting up the connection from {} failed; resetting it", address, e);
+            if (c != null) {
+                c.abort();
+            } else {
+                closed++;
+                try {
+                    client.close();
+                } catch (IOException closeFailure) {
+                    e.addSuppressed(closeFailure);
+                }
+                proxy.connectionEnded(address);
+            }
+        }
     }
 
     @Override
@@ -145,6 +165,15 @@ final class Reactor implements Runnable {
         } catch (IOException e) {
             log.debug("{}: closing the selector failed", thread.getName(), e);
         }
+    }
+
+    /**
+     * Selects without waiting and handles what is ready, from a task on this reactor's thread
+     * (never from a handler: selection is not re-entrant). It also completes pending key
+     * cancellations, which is what closes a registered channel's socket.
+     */
+    void selectNow() throws IOException {
+        selector.selectNow(dispatch);
     }
 
     private void dispatch(SelectionKey key) {

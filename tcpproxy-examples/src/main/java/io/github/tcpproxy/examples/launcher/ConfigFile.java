@@ -31,7 +31,7 @@ import org.yaml.snakeyaml.error.YAMLException;
  * connect-attempts: 3
  * drain-timeout: 10s
  * threads: 2
- * buffer-size: 65536
+ * buffer-size: 262144
  * health-check:            # or: true (every 2s, timeout 2s, rise 2, fall 3), false
  *   interval: 1s
  *   timeout: 500ms

@@ -80,7 +80,7 @@ final class LauncherCommand {
     Integer threads;
 
     @Option(names = "--buffer-size", paramLabel = "BYTES",
-            description = "Relay buffer size, 1024-16777216. Default: 65536.")
+            description = "Relay buffer size, 1024-16777216. Default: 262144.")
     Integer bufferSize;
 
     @Option(names = "--health-check", paramLabel = "KEY=VAL[,...]", arity = "0..1", fallbackValue = "on",
