@@ -197,6 +197,23 @@ final class NioProxy implements RunningProxy {
 
     /** Stops or starts listening (faults that refuse clients, disable/enable); waits until done. */
     void setListening(boolean listening) {
+        try {
+            onEveryAcceptor(listening);
+        } catch (ExecutionException e) {
+            throw new TcpProxyException("cannot listen on " + Addresses.format(localAddress) + " again: "
+                    + e.getCause().getMessage(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new TcpProxyException("the acceptor did not " + (listening ? "start" : "stop") + " listening within "
+                    + REACTOR_WAIT_MILLIS + " ms", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TcpProxyException("interrupted waiting for the acceptor", e);
+        }
+        log.info("{} listening on {}", listening ? "started" : "stopped", Addresses.format(localAddress));
+    }
+
+    /** Has every acceptor start or stop listening, on its own reactor, and waits for all of them. */
+    private void onEveryAcceptor(boolean listening) throws ExecutionException, TimeoutException, InterruptedException {
         CompletableFuture<?>[] all = new CompletableFuture<?>[acceptors.length];
         for (int i = 0; i < acceptors.length; i++) {
             Acceptor acceptor = acceptors[i];
@@ -211,19 +228,7 @@ final class NioProxy implements RunningProxy {
                 }
             });
         }
-        try {
-            CompletableFuture.allOf(all).get(REACTOR_WAIT_MILLIS, TimeUnit.MILLISECONDS);
-        } catch (ExecutionException e) {
-            throw new TcpProxyException("cannot listen on " + Addresses.format(localAddress) + " again: "
-                    + e.getCause().getMessage(), e.getCause());
-        } catch (TimeoutException e) {
-            throw new TcpProxyException("the acceptor did not " + (listening ? "start" : "stop") + " listening within "
-                    + REACTOR_WAIT_MILLIS + " ms", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new TcpProxyException("interrupted waiting for the acceptor", e);
-        }
-        log.info("{} listening on {}", listening ? "started" : "stopped", Addresses.format(localAddress));
+        CompletableFuture.allOf(all).get(REACTOR_WAIT_MILLIS, TimeUnit.MILLISECONDS);
     }
 
     // ---- faults, connections, enable/disable: see FaultRegistry ----
@@ -553,24 +558,10 @@ final class NioProxy implements RunningProxy {
     }
 
     private void stopAccepting() throws InterruptedException {
-        CompletableFuture<?>[] done = new CompletableFuture<?>[acceptors.length];
-        for (int i = 0; i < acceptors.length; i++) {
-            Acceptor acceptor = acceptors[i];
-            CompletableFuture<Void> closed = new CompletableFuture<>();
-            done[i] = closed;
-            acceptor.reactor().execute(() -> {
-                try {
-                    acceptor.setListening(false); // closed for good: close() stops isRunning() first
-                } catch (IOException e) {
-                    log.debug("closing the listen socket failed", e);
-                }
-                closed.complete(null);
-            });
-        }
         try {
-            CompletableFuture.allOf(done).get(REACTOR_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+            onEveryAcceptor(false); // for good: close() has made isRunning() false first
         } catch (ExecutionException | TimeoutException e) {
-            log.warn("the acceptors did not stop within {} ms: {}", REACTOR_WAIT_MILLIS, e.toString());
+            log.warn("stopping the acceptors failed or took over {} ms: {}", REACTOR_WAIT_MILLIS, e.toString());
         }
     }
 
