@@ -68,7 +68,7 @@ final class Reactor implements Runnable {
         this.proxy = proxy;
         this.index = index;
         this.selector = Selector.open();
-        // Spare buffers kept for reuse: up to 4 MiB' worth per reactor, at least 4 buffers.
+        // Spare buffers kept for reuse: up to 4 MiB worth per reactor, at least 4 buffers.
         int bufferSize = proxy.config.bufferSize();
         this.buffers = new BufferPool(bufferSize, Math.max(4, (4 << 20) / bufferSize));
         this.thread = new Thread(this, threadName);
