@@ -285,9 +285,9 @@ final class FaultRegistry {
         await(done, what);
     }
 
-    private static void await(CountDownLatch done, String what) {
+    private void await(CountDownLatch done, String what) {
         try {
-            if (!done.await(REACTOR_WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
+            if (!proxy.awaitReactors(done, REACTOR_WAIT_MILLIS, what)) {
                 throw new TcpProxyException("the reactors did not " + what + " within " + REACTOR_WAIT_MILLIS
                         + " ms", null);
             }

@@ -23,7 +23,6 @@ import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -31,6 +30,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -212,23 +212,61 @@ final class NioProxy implements RunningProxy {
         log.info("{} listening on {}", listening ? "started" : "stopped", Addresses.format(localAddress));
     }
 
+    /** How often a wait for the reactors looks whether the proxy has closed meanwhile. */
+    private static final long CLOSED_CHECK_MILLIS = 20;
+
+    /**
+     * Waits for {@code done}, counted down by tasks posted to the reactors, for at most
+     * {@code millis}. A reactor stopped by close() never runs a task posted after it stopped: a
+     * wait that would outlast the proxy fails as soon as the proxy has closed instead.
+     *
+     * @return false if the time ran out
+     * @throws IllegalStateException naming {@code what} if the proxy closed first
+     */
+    boolean awaitReactors(CountDownLatch done, long millis, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+        while (!done.await(CLOSED_CHECK_MILLIS, TimeUnit.MILLISECONDS)) {
+            if (terminated.getCount() == 0) {
+                throw new IllegalStateException(what + ": the proxy is closed");
+            }
+            if (System.nanoTime() - deadline >= 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** Has every acceptor start or stop listening, on its own reactor, and waits for all of them. */
     private void onEveryAcceptor(boolean listening) throws ExecutionException, TimeoutException, InterruptedException {
-        CompletableFuture<?>[] all = new CompletableFuture<?>[acceptors.length];
-        for (int i = 0; i < acceptors.length; i++) {
-            Acceptor acceptor = acceptors[i];
-            CompletableFuture<Void> done = new CompletableFuture<>();
-            all[i] = done;
+        CountDownLatch done = new CountDownLatch(acceptors.length);
+        AtomicReference<Exception> failure = new AtomicReference<>();
+        for (Acceptor acceptor : acceptors) {
             acceptor.reactor().execute(() -> {
                 try {
                     acceptor.setListening(listening);
-                    done.complete(null);
                 } catch (IOException | RuntimeException e) {
-                    done.completeExceptionally(e);
+                    failure.compareAndSet(null, e);
+                } finally {
+                    done.countDown();
                 }
             });
         }
-        CompletableFuture.allOf(all).get(REACTOR_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+        String what = listening ? "start listening" : "stop listening";
+        boolean finished;
+        try {
+            finished = awaitReactors(done, REACTOR_WAIT_MILLIS, what);
+        } catch (IllegalStateException closed) {
+            if (!listening) {
+                return; // closed meanwhile: not listening, as asked
+            }
+            throw closed;
+        }
+        if (!finished) {
+            throw new TimeoutException();
+        }
+        if (failure.get() != null) {
+            throw new ExecutionException(failure.get());
+        }
     }
 
     // ---- faults, connections, enable/disable: see FaultRegistry ----
