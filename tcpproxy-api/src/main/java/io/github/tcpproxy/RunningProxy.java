@@ -159,15 +159,20 @@ public interface RunningProxy extends AutoCloseable {
     void disable();
 
     /**
-     * Enables the proxy again after {@link #disable()}: it listens again, on the same port.
-     * Does nothing if it is enabled.
+     * Enables the proxy again after {@link #disable()}: it listens again, on the same port. Also
+     * retries listening when removing a fault that refused clients could not bind the port again
+     * (another process took it meanwhile; {@link #isEnabled()} is false then). Does nothing if it
+     * is enabled.
      *
      * @throws IllegalStateException if called on one of the proxy's own threads
      * @throws TcpProxyException if the port cannot be bound again
      */
     void enable();
 
-    /** Whether the proxy is enabled: true unless {@link #disable()} was called last. */
+    /**
+     * Whether the proxy is enabled: true unless {@link #disable()} was called last, or listening
+     * could not start again when a refusing fault was removed (see {@link #enable()}).
+     */
     boolean isEnabled();
 
     /**

@@ -30,7 +30,9 @@ public interface FaultHandle extends AutoCloseable {
      * @throws IllegalStateException if called on one of the proxy's own threads, which would
      *     deadlock
      * @throws io.github.tcpproxy.TcpProxyException if removing a
-     *     {@link Faults#refuseConnections() refuse-connections} fault cannot bind the port again
+     *     {@link Faults#refuseConnections() refuse-connections} fault cannot bind the port again;
+     *     the fault is removed all the same, and {@link io.github.tcpproxy.RunningProxy#enable()}
+     *     tries listening again
      */
     @Override
     void close();

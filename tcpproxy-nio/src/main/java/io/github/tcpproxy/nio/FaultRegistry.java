@@ -35,6 +35,8 @@ final class FaultRegistry {
     /** Copy-on-write, read on every accept: empty almost always. */
     private volatile Registration[] active = NONE;
     private int refusing;
+    /** Listening should have started again but binding failed: enable() tries again. Guarded by lock. */
+    private volatile boolean deaf;
     /** The refuse fault of disable(), or null: read by isEnabled() on any thread. */
     private volatile Registration disabled;
 
@@ -184,7 +186,7 @@ final class FaultRegistry {
             if (proxy.isRunning()) {
                 onEveryReactor("remove " + r.fault, reactor -> forEachConnection(reactor, c -> c.detachFault(r)));
                 if (r.fault.refusesNewConnections() && --refusing == 0) {
-                    proxy.setListening(true);
+                    listenAgain();
                 }
             }
         }
@@ -226,12 +228,25 @@ final class FaultRegistry {
                 Registration r = disabled;
                 disabled = null;
                 remove(r);
+            } else if (deaf && refusing == 0 && proxy.isRunning()) {
+                listenAgain();
             }
         }
     }
 
+    /**
+     * Starts listening again once no fault refuses clients. If the address cannot be bound (another
+     * process took the port meanwhile) the exception goes to the caller and {@link #enable()}
+     * tries again later. Under lock.
+     */
+    private void listenAgain() {
+        deaf = true;
+        proxy.setListening(true);
+        deaf = false;
+    }
+
     boolean isEnabled() {
-        return disabled == null;
+        return disabled == null && !deaf;
     }
 
     List<ConnectionInfo> connections() {

@@ -1,6 +1,7 @@
 package io.github.tcpproxy.nio;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.tcpproxy.Backend;
 import io.github.tcpproxy.ConnectionInfo;
@@ -9,16 +10,19 @@ import io.github.tcpproxy.ConnectionState;
 import io.github.tcpproxy.ConnectionSummary;
 import io.github.tcpproxy.RunningProxy;
 import io.github.tcpproxy.TcpProxy;
+import io.github.tcpproxy.TcpProxyException;
 import io.github.tcpproxy.fault.FaultHandle;
 import io.github.tcpproxy.fault.FaultTarget;
 import io.github.tcpproxy.fault.Faults;
 import io.github.tcpproxy.fault.FlowDirection;
+import io.github.tcpproxy.internal.Addresses;
 import io.github.tcpproxy.testing.Await;
 import io.github.tcpproxy.testing.Blackhole;
 import io.github.tcpproxy.testing.EchoServer;
 import io.github.tcpproxy.testing.Sockets;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -85,6 +89,27 @@ class FeatureInterplayTest {
                     () -> closed.isEmpty() ? null : closed.get(0), s -> s != null);
             assertThat(summary.end()).isEqualTo(ConnectionSummary.End.COMPLETED);
             assertThat(summary.endedFirst()).as("who ended first").isEqualTo(ConnectionSummary.Side.CLIENT);
+        }
+    }
+
+    @Test
+    void whenThePortIsTakenWhileRefusingEnableListensAgainLater() throws Exception {
+        try (EchoServer backend = EchoServer.start();
+                RunningProxy proxy = Loopback.proxyTo(backend).reactorThreads(2).start()) {
+            InetSocketAddress where = proxy.localAddress();
+            FaultHandle refuse = proxy.addFault(Faults.refuseConnections(), FaultTarget.all());
+            try (ServerSocket squatter = new ServerSocket()) {
+                squatter.bind(where); // another program takes the port while the proxy refuses
+                assertThatThrownBy(refuse::close).isInstanceOf(TcpProxyException.class)
+                        .hasMessageContaining(Addresses.format(where));
+                assertThat(refuse.isActive()).as("the fault is removed all the same").isFalse();
+                assertThat(proxy.isEnabled()).as("not listening: not enabled").isFalse();
+            }
+            proxy.enable();
+            assertThat(proxy.isEnabled()).isTrue();
+            try (Socket client = Sockets.connect(where)) {
+                EchoServer.assertEchoes(client, "again\n".getBytes(StandardCharsets.US_ASCII));
+            }
         }
     }
 
