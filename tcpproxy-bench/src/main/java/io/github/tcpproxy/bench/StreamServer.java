@@ -2,16 +2,9 @@ package io.github.tcpproxy.bench;
 
 import java.io.EOFException;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
-import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.SynchronousQueue;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -26,7 +19,7 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code 'E'} (echo): send back everything read, until EOF.</li>
  * </ul>
  */
-final class StreamServer implements AutoCloseable {
+final class StreamServer extends ThreadPerConnectionServer {
     static final byte UPLOAD = 'U';
     static final byte DOWNLOAD = 'D';
     static final byte ECHO = 'E';
@@ -34,105 +27,55 @@ final class StreamServer implements AutoCloseable {
     static final int CHUNK = 64 * 1024;
     private static final int MAX_CONNECTIONS = 64;
 
-    private final ServerSocketChannel server;
-    private final Thread acceptor;
-    private final ThreadPoolExecutor workers = new ThreadPoolExecutor(0, MAX_CONNECTIONS, 30, TimeUnit.SECONDS,
-            new SynchronousQueue<>(), r -> {
-                Thread t = new Thread(r, "bench-stream-backend");
-                t.setDaemon(true);
-                return t;
-            });
-    private final Set<SocketChannel> open = ConcurrentHashMap.newKeySet();
-    private volatile boolean closed;
-
     StreamServer() throws IOException {
-        server = ServerSocketChannel.open();
-        server.bind(new InetSocketAddress("127.0.0.1", 0), 128);
-        acceptor = new Thread(this::acceptLoop, "bench-stream-acceptor");
-        acceptor.setDaemon(true);
-        acceptor.start();
+        super("stream", 128, MAX_CONNECTIONS);
+        start();
     }
 
-    InetSocketAddress address() throws IOException {
-        return (InetSocketAddress) server.getLocalAddress();
-    }
-
-    private void acceptLoop() {
-        while (!closed) {
-            SocketChannel ch;
-            try {
-                ch = server.accept();
-            } catch (IOException e) {
-                return; // closed
-            }
-            open.add(ch);
-            try {
-                workers.execute(() -> serve(ch));
-            } catch (RejectedExecutionException e) {
-                forget(ch);
-            }
-        }
-    }
-
-    private void serve(SocketChannel ch) {
+    @Override
+    void serve(SocketChannel ch) throws IOException {
         ByteBuffer buf = ByteBuffer.allocateDirect(CHUNK);
-        try {
-            ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
-            buf.limit(1);
-            readFully(ch, buf);
-            byte command = buf.get(0);
-            buf.clear();
-            switch (command) {
-                case UPLOAD -> {
-                    long total = 0;
-                    int n;
-                    while ((n = ch.read(buf)) >= 0) {
-                        total += n;
-                        buf.clear();
-                    }
-                    buf.clear();
-                    buf.putLong(total).flip();
-                    writeFully(ch, buf);
-                }
-                case DOWNLOAD -> {
-                    buf.limit(8);
-                    readFully(ch, buf);
-                    long millis = buf.getLong(0);
-                    long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.min(millis, 60_000));
-                    buf.clear();
-                    while (System.nanoTime() - end < 0) {
-                        ch.write(buf);
-                        if (!buf.hasRemaining()) {
-                            buf.clear();
-                        }
-                    }
-                    ch.shutdownOutput();
-                    buf.clear();
-                    while (ch.read(buf) >= 0) { // until the client closes
+        ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+        buf.limit(1);
+        readFully(ch, buf);
+        byte command = buf.get(0);
+        buf.clear();
+        switch (command) {
+            case UPLOAD -> {
+                long total = readToEof(ch, buf);
+                buf.clear();
+                buf.putLong(total).flip();
+                writeFully(ch, buf);
+            }
+            case DOWNLOAD -> {
+                buf.limit(8);
+                readFully(ch, buf);
+                long millis = buf.getLong(0);
+                long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.min(millis, 60_000));
+                buf.clear();
+                while (System.nanoTime() - end < 0) {
+                    ch.write(buf);
+                    if (!buf.hasRemaining()) {
                         buf.clear();
                     }
                 }
-                case ECHO -> {
-                    while (ch.read(buf) >= 0) {
-                        buf.flip();
-                        writeFully(ch, buf);
-                        buf.clear();
-                    }
-                }
-                default -> {
-                    // unknown command: just close
+                ch.shutdownOutput();
+                buf.clear();
+                while (ch.read(buf) >= 0) { // until the client closes
+                    buf.clear();
                 }
             }
-        } catch (IOException e) {
-            // the client went away or the phase's watchdog closed it
-        } finally {
-            forget(ch);
+            case ECHO -> {
+                while (ch.read(buf) >= 0) {
+                    buf.flip();
+                    writeFully(ch, buf);
+                    buf.clear();
+                }
+            }
+            default -> {
+                // unknown command: just close
+            }
         }
-    }
-
-    private void forget(SocketChannel ch) {
-        open.remove(ch);
-        Watchdog.closeQuietly(ch);
     }
 
     static void readFully(SocketChannel ch, ByteBuffer buf) throws IOException {
@@ -143,19 +86,20 @@ final class StreamServer implements AutoCloseable {
         }
     }
 
+    /** Reads and discards until EOF, through {@code buf}; returns how many bytes came. */
+    static long readToEof(SocketChannel ch, ByteBuffer buf) throws IOException {
+        long total = 0;
+        int n;
+        while ((n = ch.read(buf)) >= 0) {
+            total += n;
+            buf.clear();
+        }
+        return total;
+    }
+
     static void writeFully(SocketChannel ch, ByteBuffer buf) throws IOException {
         while (buf.hasRemaining()) {
             ch.write(buf);
         }
-    }
-
-    @Override
-    public void close() {
-        closed = true;
-        Watchdog.closeQuietly(server);
-        for (SocketChannel ch : open) {
-            Watchdog.closeQuietly(ch);
-        }
-        workers.shutdownNow();
     }
 }
