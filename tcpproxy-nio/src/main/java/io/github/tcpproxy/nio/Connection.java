@@ -191,10 +191,7 @@ final class Connection implements Handler, SelectionContext {
             reactor.proxyProtocolErrorsSinceLog = 0;
         }
         header = null;
-        state = CLOSED;
-        closeQuietly(client);
-        endedFirst = by;
-        finish(End.PROXY_PROTOCOL_ERROR);
+        closeBoth(End.PROXY_PROTOCOL_ERROR, by);
     }
 
     // ---- SelectionContext ----
@@ -318,10 +315,7 @@ final class Connection implements Handler, SelectionContext {
         reactor.noBackend++;
         log.debug("#{} no backend available for {} after {} attempt(s); closing it", id,
                 fmt(clientAddress), attempts);
-        state = CLOSED;
-        closeQuietly(client);
-        endedFirst = Side.PROXY;
-        finish(End.NO_BACKEND);
+        closeBoth(End.NO_BACKEND, Side.PROXY);
     }
 
     private void onConnected() {
@@ -440,13 +434,7 @@ final class Connection implements Handler, SelectionContext {
         }
         log.debug("#{} {} timeout after {} ms; closing both sides", id, half ? "half-closed" : "idle",
                 TimeUnit.NANOSECONDS.toMillis(timeout));
-        state = CLOSED;
-        closeQuietly(client);
-        closeQuietly(backend);
-        if (endedFirst == null) {
-            endedFirst = Side.PROXY;
-        }
-        finish(half ? End.HALF_CLOSED_TIMEOUT : End.IDLE_TIMEOUT);
+        closeBoth(half ? End.HALF_CLOSED_TIMEOUT : End.IDLE_TIMEOUT, Side.PROXY);
     }
 
     // ---- relaying ----
@@ -504,10 +492,7 @@ final class Connection implements Handler, SelectionContext {
     /** Called by a direction after it passed its FIN on. */
     void onDirectionFinished() {
         if (up.finished && down.finished) {
-            state = CLOSED;
-            closeQuietly(client);
-            closeQuietly(backend);
-            finish(End.COMPLETED);
+            closeBoth(End.COMPLETED, Side.PROXY); // who ended first is known: each FIN was noted
         } else {
             count(INACTIVE); // half-closed counts as inactive, as in IPVS
             if (timed) {
@@ -530,6 +515,20 @@ final class Connection implements Handler, SelectionContext {
         if (endedFirst == null) {
             endedFirst = client ? Side.CLIENT : Side.BACKEND;
         }
+    }
+
+    /**
+     * Ends the connection with a plain close of both sockets (the backend's may be null), then the
+     * bookkeeping; {@code by} is who ended it first unless a side's FIN already said so.
+     */
+    private void closeBoth(End end, Side by) {
+        state = CLOSED;
+        if (endedFirst == null) {
+            endedFirst = by;
+        }
+        closeQuietly(client);
+        closeQuietly(backend);
+        finish(end);
     }
 
     private void reset(End end, Side by) {
@@ -661,18 +660,12 @@ final class Connection implements Handler, SelectionContext {
             abort();
             return;
         }
-        state = CLOSED;
-        if (endedFirst == null) {
-            endedFirst = Side.PROXY;
-        }
         try {
             shutdownOutputQuietly(client);
             shutdownOutputQuietly(backend);
         } finally {
             // Whatever the sockets do, the bookkeeping runs: it frees the counts and the timer.
-            closeQuietly(client);
-            closeQuietly(backend);
-            finish(End.CLOSED_BY_PROXY);
+            closeBoth(End.CLOSED_BY_PROXY, Side.PROXY);
         }
     }
 
