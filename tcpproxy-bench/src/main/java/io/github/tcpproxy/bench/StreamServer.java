@@ -50,16 +50,7 @@ final class StreamServer extends ThreadPerConnectionServer {
             case DOWNLOAD -> {
                 buf.limit(8);
                 readFully(ch, buf);
-                long millis = buf.getLong(0);
-                long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.min(millis, 60_000));
-                buf.clear();
-                while (System.nanoTime() - end < 0) {
-                    ch.write(buf);
-                    if (!buf.hasRemaining()) {
-                        buf.clear();
-                    }
-                }
-                ch.shutdownOutput();
+                sendFor(ch, buf, Math.min(buf.getLong(0), 60_000));
                 buf.clear();
                 while (ch.read(buf) >= 0) { // until the client closes
                     buf.clear();
@@ -84,6 +75,19 @@ final class StreamServer extends ThreadPerConnectionServer {
                 throw new EOFException("connection ended after " + buf.position() + " of " + buf.limit() + " bytes");
             }
         }
+    }
+
+    /** Writes {@code buf}'s whole capacity over and over for {@code millis}, then shuts output down. */
+    static void sendFor(SocketChannel ch, ByteBuffer buf, long millis) throws IOException {
+        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+        buf.clear();
+        while (System.nanoTime() - end < 0) {
+            ch.write(buf);
+            if (!buf.hasRemaining()) {
+                buf.clear();
+            }
+        }
+        ch.shutdownOutput();
     }
 
     /** Reads and discards until EOF, through {@code buf}; returns how many bytes came. */

@@ -115,15 +115,7 @@ final class Workloads {
     private static long upload(SocketChannel ch, ByteBuffer buf, long millis) throws IOException {
         buf.clear().put(0, StreamServer.UPLOAD).limit(1);
         StreamServer.writeFully(ch, buf);
-        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
-        buf.clear();
-        while (System.nanoTime() - end < 0) {
-            ch.write(buf);
-            if (!buf.hasRemaining()) {
-                buf.clear();
-            }
-        }
-        ch.shutdownOutput();
+        StreamServer.sendFor(ch, buf, millis);
         buf.clear().limit(8);
         StreamServer.readFully(ch, buf);
         return buf.getLong(0); // what the backend received, the command byte excluded
