@@ -202,7 +202,8 @@ final class Acceptor implements Handler {
             return; // listening already, or close() has begun: it must not find a new socket open
         }
         // Without hand-off this socket is one of a group: it joins the others again.
-        ServerSocketChannel reopened = Listeners.openUnbound(!handOff, proxy.config.receiveBufferSize());
+        ServerSocketChannel reopened = Listeners.openUnbound(proxy.localAddress(), !handOff,
+                proxy.config.receiveBufferSize());
         try {
             reopened.bind(proxy.localAddress(), proxy.config.acceptBacklog());
             key = reopened.register(reactor.selector, SelectionKey.OP_ACCEPT, this);

@@ -291,7 +291,7 @@ final class Connection implements Handler, SelectionContext {
                     cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName());
         }
         cancelTimer();
-        closeQuietly(backend);
+        reactor.closeAfterDeregistration(backend, backendKey);
         backend = null;
         backendKey = null;
         backendOps = 0;
@@ -489,9 +489,14 @@ final class Connection implements Handler, SelectionContext {
         }
     }
 
+    /** Whether both directions passed their FIN on (or, for the second, are about to). */
+    boolean bothFinished() {
+        return up.finished && down.finished;
+    }
+
     /** Called by a direction after it passed its FIN on. */
     void onDirectionFinished() {
-        if (up.finished && down.finished) {
+        if (bothFinished()) {
             closeBoth(End.COMPLETED, Side.PROXY); // who ended first is known: each FIN was noted
         } else {
             count(INACTIVE); // half-closed counts as inactive, as in IPVS
@@ -526,8 +531,8 @@ final class Connection implements Handler, SelectionContext {
         if (endedFirst == null) {
             endedFirst = by;
         }
-        closeQuietly(client);
-        closeQuietly(backend);
+        reactor.closeAfterDeregistration(client, clientKey);
+        reactor.closeAfterDeregistration(backend, backendKey);
         finish(end);
     }
 
@@ -540,8 +545,8 @@ final class Connection implements Handler, SelectionContext {
             endedFirst = by;
         }
         cancelTimer();
-        resetQuietly(client);
-        resetQuietly(backend);
+        resetQuietly(client, clientKey);
+        resetQuietly(backend, backendKey);
         finish(end);
     }
 
@@ -715,24 +720,14 @@ final class Connection implements Handler, SelectionContext {
         }
     }
 
-    private static void closeQuietly(SocketChannel ch) {
-        if (ch != null) {
-            try {
-                ch.close();
-            } catch (IOException e) {
-                log.trace("close failed", e);
-            }
-        }
-    }
-
-    private static void resetQuietly(SocketChannel ch) {
+    private void resetQuietly(SocketChannel ch, SelectionKey key) {
         if (ch != null && ch.isOpen()) {
             try {
                 ch.setOption(StandardSocketOptions.SO_LINGER, 0);
             } catch (IOException | RuntimeException e) {
                 log.trace("SO_LINGER 0 failed", e);
             }
-            closeQuietly(ch);
+            reactor.closeAfterDeregistration(ch, key);
         }
     }
 

@@ -150,7 +150,11 @@ final class Direction {
     /** Passes src's FIN on to dst once everything before it was written. */
     private void endOutput() throws IOException {
         finished = true;
-        dst.shutdownOutput();
+        if (!connection.bothFinished()) {
+            dst.shutdownOutput();
+        }
+        // else the other way ended already: the connection closes both sockets now, and closing
+        // dst sends this FIN (nothing is left unread in dst, whose FIN came already).
         connection.onDirectionFinished();
     }
 

@@ -2,7 +2,10 @@ package io.github.tcpproxy.nio;
 
 import java.io.IOException;
 import java.net.BindException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
 import java.nio.channels.ServerSocketChannel;
 import java.util.ArrayList;
@@ -47,7 +50,7 @@ final class Listeners {
     static List<ServerSocketChannel> open(InetSocketAddress listen, int backlog, int receiveBufferSize, int count)
             throws IOException {
         if (count == 1) {
-            ServerSocketChannel server = openUnbound(false, receiveBufferSize);
+            ServerSocketChannel server = openUnbound(listen, false, receiveBufferSize);
             try {
                 server.bind(listen, backlog);
             } catch (IOException e) {
@@ -61,14 +64,14 @@ final class Listeners {
             // on the same port is an error rather than a silent share of the first one's clients.
             // It also picks the port when the caller asked for port 0.
             InetSocketAddress address;
-            try (ServerSocketChannel probe = openUnbound(false, receiveBufferSize)) {
+            try (ServerSocketChannel probe = openUnbound(listen, false, receiveBufferSize)) {
                 probe.bind(listen, backlog);
                 address = (InetSocketAddress) probe.getLocalAddress();
             }
             List<ServerSocketChannel> group = new ArrayList<>(count);
             try {
                 for (int i = 0; i < count; i++) {
-                    ServerSocketChannel server = openUnbound(true, receiveBufferSize);
+                    ServerSocketChannel server = openUnbound(listen, true, receiveBufferSize);
                     group.add(server);
                     server.bind(address, backlog);
                 }
@@ -86,9 +89,17 @@ final class Listeners {
         }
     }
 
-    /** A non-blocking listen socket, not bound yet; {@code receiveBufferSize} 0 keeps the system's. */
-    static ServerSocketChannel openUnbound(boolean reusePort, int receiveBufferSize) throws IOException {
-        ServerSocketChannel server = ServerSocketChannel.open();
+    /**
+     * A non-blocking listen socket for {@code listen}, not bound yet; {@code receiveBufferSize} 0
+     * keeps the system's. A given IPv4 address gets an IPv4 socket: the JDK's default is a
+     * dual-stack IPv6 one, which would hand us every client as an IPv4-mapped IPv6 address. A
+     * wildcard address keeps the dual-stack socket, which takes IPv6 clients too.
+     */
+    static ServerSocketChannel openUnbound(InetSocketAddress listen, boolean reusePort, int receiveBufferSize)
+            throws IOException {
+        InetAddress address = listen.getAddress();
+        ServerSocketChannel server = address instanceof Inet4Address && !address.isAnyLocalAddress()
+                ? ServerSocketChannel.open(StandardProtocolFamily.INET) : ServerSocketChannel.open();
         try {
             server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
             if (reusePort) {
