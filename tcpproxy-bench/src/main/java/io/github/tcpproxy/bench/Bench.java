@@ -200,8 +200,9 @@ public final class Bench {
         out.printf(Locale.ROOT, "run: %d round(s), %d ms per stream/rr/rate/redis figure, %d idle connections,"
                 + " workloads %s%n",
                 options.rounds, options.durationMillis, idleConnections, String.join(",", options.only));
-        out.printf("tcpproxy: child JVM %s, %d reactor thread(s), %d KiB buffers%n",
-                String.join(" ", options.proxyJvm), options.threads, options.bufferSize / 1024);
+        out.printf("tcpproxy: child JVM %s, %d reactor thread(s), %d KiB buffers%s%n",
+                String.join(" ", options.proxyJvm), options.threads, options.bufferSize / 1024,
+                options.tcpNoDelay ? "" : ", TCP_NODELAY off");
         if (haproxy != null) {
             out.printf("haproxy: %s, mode tcp, nbthread %d, default buffers, no splicing%n",
                     HaproxyTarget.version(haproxy), options.threads);
@@ -243,7 +244,7 @@ public final class Bench {
         targets.add(new DirectTarget(backends));
         List<ProxyFactory> all = new ArrayList<>();
         // Each process gets its own directory: its log, and for HAProxy its config and stats socket.
-        all.add(() -> new TcpproxyTarget(options.proxyJvm, options.threads, options.bufferSize,
+        all.add(() -> new TcpproxyTarget(options.proxyJvm, options.threads, options.bufferSize, options.tcpNoDelay,
                 Files.createTempDirectory(work, "tcpproxy-"), backends));
         if (haproxy != null) {
             all.add(() -> new HaproxyTarget(haproxy, options.threads, idleConnections + 100,

@@ -32,6 +32,7 @@ final class Options {
               --duration-ms N       length of each stream, rr, rate and redis measurement (default 2000)
               --threads N           tcpproxy reactor threads = HAProxy nbthread (default: CPUs)
               --buffer-size BYTES   tcpproxy's relay buffer size (default: the builder's, 256 KiB)
+              --tcp-nodelay BOOL    tcpproxy's TCP_NODELAY on both sockets (default: the builder's, true)
               --idle-conns N        idle connections to hold (default: as many as the open-file
                                     limit allows, at most 9,800)
               --rate-clients N      concurrent clients of the rate workload (default 32)
@@ -52,6 +53,7 @@ final class Options {
     long durationMillis = 2000;
     int threads = Runtime.getRuntime().availableProcessors();
     int bufferSize = io.github.tcpproxy.TcpProxy.Builder.DEFAULT_BUFFER_SIZE;
+    boolean tcpNoDelay = true;
     int idleConnections = -1;
     int rateClients = 32;
     boolean haproxy = true;
@@ -120,6 +122,7 @@ final class Options {
                 }
                 case "--threads" -> o.threads = intArg(args, ++i, a, 1, 64);
                 case "--buffer-size" -> o.bufferSize = intArg(args, ++i, a, 1024, 16 * 1024 * 1024);
+                case "--tcp-nodelay" -> o.tcpNoDelay = booleanArg(args, ++i, a);
                 case "--idle-conns" -> o.idleConnections = intArg(args, ++i, a, 1, 1_000_000);
                 case "--rate-clients" -> o.rateClients = intArg(args, ++i, a, 1, 250);
                 case "--no-haproxy" -> o.haproxy = false;
@@ -168,6 +171,15 @@ final class Options {
             throw new IllegalArgumentException(option + " needs a value");
         }
         return args[i];
+    }
+
+    private static boolean booleanArg(String[] args, int i, String option) {
+        String v = value(args, i, option);
+        return switch (v) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new IllegalArgumentException(option + " '" + v + "' is neither true nor false");
+        };
     }
 
     private static int intArg(String[] args, int i, String option, int min, int max) {

@@ -29,7 +29,7 @@ import jdk.jfr.Recording;
  *
  * <pre>
  * java [JVM flags] -cp tcpproxy-bench.jar io.github.tcpproxy.bench.ProxyMain \
- *      --threads 2 --buffer-size 262144 --backend 127.0.0.1:9000 [--backend ...]
+ *      --threads 2 --buffer-size 262144 --tcp-nodelay true --backend 127.0.0.1:9000 [--backend ...]
  * </pre>
  *
  * Commands: {@code stats} (counters summed over the proxies), {@code gc} (heap after a full GC),
@@ -47,7 +47,8 @@ public final class ProxyMain {
     /**
      * Starts the proxies and serves commands until {@code quit} or end of input.
      *
-     * @param args {@code --threads N}, {@code --buffer-size BYTES}, {@code --backend HOST:PORT}...
+     * @param args {@code --threads N}, {@code --buffer-size BYTES}, {@code --tcp-nodelay true|false},
+     *     {@code --backend HOST:PORT}...
      */
     public static void main(String[] args) throws IOException {
         if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
@@ -55,14 +56,16 @@ public final class ProxyMain {
         }
         int threads = Runtime.getRuntime().availableProcessors();
         int bufferSize = TcpProxy.Builder.DEFAULT_BUFFER_SIZE;
+        boolean tcpNoDelay = true;
         List<String> backends = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--threads" -> threads = Integer.parseInt(args[++i]);
                 case "--buffer-size" -> bufferSize = Integer.parseInt(args[++i]);
+                case "--tcp-nodelay" -> tcpNoDelay = Boolean.parseBoolean(args[++i]);
                 case "--backend" -> backends.add(args[++i]);
                 default -> throw new IllegalArgumentException("unknown argument '" + args[i]
-                        + "'; known: --threads N, --buffer-size BYTES, --backend HOST:PORT");
+                        + "'; known: --threads N, --buffer-size BYTES, --tcp-nodelay true|false, --backend HOST:PORT");
             }
         }
         if (backends.isEmpty()) {
@@ -77,6 +80,7 @@ public final class ProxyMain {
                     .backend(io.github.tcpproxy.Backend.parse(backend))
                     .reactorThreads(threads)
                     .bufferSize(bufferSize)
+                    .tcpNoDelay(tcpNoDelay)
                     .acceptBacklog(4096)
                     .drainTimeout(Duration.ZERO)
                     .start();

@@ -23,7 +23,7 @@ final class TcpproxyTarget extends Target {
      *
      * @throws IOException if the child cannot be started or does not report its ports within 30 s
      */
-    TcpproxyTarget(List<String> jvmOptions, int threads, int bufferSize, Path workDir, Map<Service, InetSocketAddress> backends)
+    TcpproxyTarget(List<String> jvmOptions, int threads, int bufferSize, boolean tcpNoDelay, Path workDir, Map<Service, InetSocketAddress> backends)
             throws IOException {
         super("tcpproxy");
         List<String> command = new ArrayList<>();
@@ -36,6 +36,8 @@ final class TcpproxyTarget extends Target {
         command.add(Integer.toString(threads));
         command.add("--buffer-size");
         command.add(Integer.toString(bufferSize));
+        command.add("--tcp-nodelay");
+        command.add(Boolean.toString(tcpNoDelay));
         // The child answers one port per --backend, in the same order: the services' order.
         List<Service> services = List.copyOf(new EnumMap<>(backends).keySet());
         for (Service s : services) {

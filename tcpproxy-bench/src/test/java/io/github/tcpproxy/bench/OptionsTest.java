@@ -41,6 +41,14 @@ class OptionsTest {
     }
 
     @Test
+    void tcpNoDelayIsOnUnlessTurnedOffByName() {
+        assertThat(Options.parse().tcpNoDelay).isTrue();
+        assertThat(Options.parse("--tcp-nodelay", "false").tcpNoDelay).isFalse();
+        assertThatThrownBy(() -> Options.parse("--tcp-nodelay", "off"))
+                .hasMessageContaining("--tcp-nodelay 'off' is neither true nor false");
+    }
+
+    @Test
     void idleConnectionsFitTwoDescriptorsEachUnderTheLimit() {
         assertThat(Options.defaultIdleConnections(20_000)).isEqualTo(9_800);
         assertThat(Options.defaultIdleConnections(4_096)).isEqualTo(1_848);
