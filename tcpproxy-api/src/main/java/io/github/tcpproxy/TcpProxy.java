@@ -86,6 +86,7 @@ public final class TcpProxy {
         private Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
         private int reactorThreads = Runtime.getRuntime().availableProcessors();
         private int bufferSize = DEFAULT_BUFFER_SIZE;
+        private long maxBufferMemory;
         private int acceptBacklog = DEFAULT_ACCEPT_BACKLOG;
         private boolean tcpNoDelay = true;
         private boolean keepAlive = true;
@@ -294,6 +295,30 @@ public final class TcpProxy {
                 throw new IllegalArgumentException("buffer size " + bytes + " is out of range 1024-16777216 bytes");
             }
             this.bufferSize = bytes;
+            return this;
+        }
+
+        /**
+         * Most memory this proxy's relay buffers may take at once, in bytes. When it is spent, a
+         * connection that needs a buffer to read more stops reading until a buffer comes back:
+         * the data waits in the kernel and TCP's flow control holds its sender back; nothing is
+         * dropped or reset, and connections that have their buffer go on. Buffers are direct
+         * memory, so this also keeps the proxy below the JVM's {@code -XX:MaxDirectMemorySize},
+         * where the JDK would stall the proxy's threads before failing the allocation.
+         *
+         * <p>Default 0: three quarters of the JVM's direct memory limit ({@code
+         * -XX:MaxDirectMemorySize}, or the maximum heap size when that is not set), shared by every
+         * proxy in the JVM that keeps this default.
+         *
+         * @param bytes 0 for the default, else at least {@link #bufferSize(int)} (checked by
+         *     {@link #start()})
+         * @throws IllegalArgumentException if negative
+         */
+        public Builder maxBufferMemory(long bytes) {
+            if (bytes < 0) {
+                throw new IllegalArgumentException("max buffer memory " + bytes + " must be 0 (the default) or more");
+            }
+            this.maxBufferMemory = bytes;
             return this;
         }
 
@@ -544,6 +569,7 @@ public final class TcpProxy {
          * Binds the listen address and starts the proxy; returns once it is listening.
          *
          * @throws IllegalStateException if no backend was given
+         * @throws IllegalArgumentException if {@link #maxBufferMemory(long)} is less than one buffer
          * @throws TcpProxyException if no engine is on the class path (the message names the
          *     artifact to add) or the address cannot be bound (the message names it)
          */
@@ -551,9 +577,13 @@ public final class TcpProxy {
             if (backends.isEmpty()) {
                 throw new IllegalStateException("no backends: add at least one with backend(host, port)");
             }
+            if (maxBufferMemory != 0 && maxBufferMemory < bufferSize) {
+                throw new IllegalArgumentException("max buffer memory " + maxBufferMemory
+                        + " is less than one buffer (buffer size " + bufferSize + ")");
+            }
             Config config = new Config(listen, List.copyOf(backends),
                     strategy != null ? strategy : new RoundRobinStrategy(), connectTimeout,
-                    connectAttempts, drainTimeout, reactorThreads, bufferSize, acceptBacklog,
+                    connectAttempts, drainTimeout, reactorThreads, bufferSize, maxBufferMemory, acceptBacklog,
                     tcpNoDelay, keepAlive, healthCheck, maxFails, failTimeout, slowStart, sendBufferSize,
                     receiveBufferSize, maxConnections, maxConnectionsPerClient, maxConnectionRatePerClient,
                     idleTimeout, halfClosedTimeout, List.copyOf(allow), List.copyOf(deny),
@@ -641,6 +671,7 @@ public final class TcpProxy {
             Duration drainTimeout,
             int reactorThreads,
             int bufferSize,
+            long maxBufferMemory,
             int acceptBacklog,
             boolean tcpNoDelay,
             boolean keepAlive,

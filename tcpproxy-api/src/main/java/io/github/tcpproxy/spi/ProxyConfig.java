@@ -40,6 +40,14 @@ public interface ProxyConfig {
     /** Size in bytes of a relay buffer; each connection holds at most one per direction. */
     int bufferSize();
 
+    /**
+     * Most bytes this proxy's relay buffers may take at once, or 0 for the engine's default. The
+     * default method answers 0, so that configurations written before it existed keep working.
+     */
+    default long maxBufferMemory() {
+        return 0;
+    }
+
     /** The listen socket's accept backlog. */
     int acceptBacklog();
 

@@ -335,7 +335,11 @@ final class Connection implements Handler, SelectionContext {
         if (proxy.sendProxyProtocol != 0 || header != null) {
             // The PROXY protocol header to send, then the client's bytes read with its own
             // header, go to the backend before anything else: as the up direction's pending data.
-            ByteBuffer first = reactor.buffers.acquire();
+            ByteBuffer first = reactor.buffers.acquireEvenOverBudget(); // small, and it cannot wait
+            if (first == null) {
+                reset(End.RESET, Side.PROXY); // the JVM is out of direct memory (logged by the pool)
+                return;
+            }
             if (proxy.sendProxyProtocol != 0) {
                 ProxyHeader.write(proxy.sendProxyProtocol, clientAddress, originalDestination, first);
                 up.uncounted = first.position();
@@ -417,8 +421,8 @@ final class Connection implements Handler, SelectionContext {
             return;
         }
         long now = System.nanoTime();
-        if (up.isHeld() || down.isHeld()) {
-            // A fault is holding data: the quiet is the proxy's doing, not the peers'.
+        if (up.isHeld() || down.isHeld() || up.waitingForBuffer || down.waitingForBuffer) {
+            // A fault holds data, or data waits for a buffer: the quiet is the proxy's doing.
             lastActivity = now;
         }
         long due = lastActivity + timeout;

@@ -34,6 +34,8 @@ final class Direction {
     private boolean held;
     /** When {@link #pending} was read, for faults that delay it. */
     long readNanos;
+    /** src had data but the buffer budget was spent: no reading until the reactor says one is back. */
+    boolean waitingForBuffer;
 
     Direction(Connection connection, boolean clientToBackend) {
         this.connection = connection;
@@ -46,7 +48,7 @@ final class Direction {
     }
 
     boolean wantsRead() {
-        return !srcEnded && pending == null && !held;
+        return !srcEnded && pending == null && !held && !waitingForBuffer;
     }
 
     boolean wantsWrite() {
@@ -62,6 +64,10 @@ final class Direction {
         }
         Reactor reactor = connection.reactor;
         ByteBuffer buf = reactor.buffers.acquire();
+        if (buf == null) {
+            waitForBuffer();
+            return;
+        }
         boolean kept = false;
         try {
             for (int i = 0; i < MAX_READS_PER_EVENT; i++) {
@@ -91,12 +97,37 @@ final class Direction {
             }
         } finally {
             if (!kept) {
-                reactor.buffers.release(buf);
+                reactor.releaseBuffer(buf);
             }
         }
         if (srcEnded) {
             endOutput();
         }
+    }
+
+    /**
+     * The buffer budget is spent: stop reading src (its data waits in the kernel, and TCP's flow
+     * control holds the peer back) until the reactor has a buffer again.
+     */
+    private void waitForBuffer() {
+        waitingForBuffer = true;
+        connection.reactor.waitForBuffer(this);
+    }
+
+    /**
+     * A buffer may be had again: read src again if this direction still waits and its connection
+     * is open. Returns whether it did, so the reactor wakes another one in its place if not.
+     */
+    boolean bufferAvailable() {
+        if (!waitingForBuffer) {
+            return false;
+        }
+        waitingForBuffer = false;
+        if (connection.isClosed()) {
+            return false;
+        }
+        connection.updateInterest();
+        return true;
     }
 
     /** dst is writable again: drain the pending buffer. */
@@ -116,7 +147,7 @@ final class Direction {
         reactor.buffered -= n;
         if (!buf.hasRemaining()) {
             pending = null;
-            reactor.buffers.release(buf);
+            reactor.releaseBuffer(buf);
             if (srcEnded) {
                 endOutput();
             }
@@ -164,15 +195,19 @@ final class Direction {
     private void readThroughFaults() throws IOException {
         Reactor reactor = connection.reactor;
         ByteBuffer buf = reactor.buffers.acquire();
+        if (buf == null) {
+            waitForBuffer();
+            return;
+        }
         int n;
         try {
             n = src.read(buf);
         } catch (IOException e) {
-            reactor.buffers.release(buf);
+            reactor.releaseBuffer(buf);
             throw e;
         }
         if (n <= 0) {
-            reactor.buffers.release(buf);
+            reactor.releaseBuffer(buf);
             if (n < 0) {
                 srcEnded = true;
                 connection.sideEnded(clientToBackend);
@@ -222,7 +257,7 @@ final class Direction {
             }
             if (!buf.hasRemaining()) {
                 pending = null;
-                reactor.buffers.release(buf);
+                reactor.releaseBuffer(buf);
                 buf = null;
             } else if (n < allowed) {
                 return; // dst is full: wait for OP_WRITE
@@ -253,7 +288,7 @@ final class Direction {
             pending = null;
             Reactor reactor = connection.reactor;
             reactor.buffered -= buf.remaining();
-            reactor.buffers.release(buf);
+            reactor.releaseBuffer(buf);
         }
     }
 }

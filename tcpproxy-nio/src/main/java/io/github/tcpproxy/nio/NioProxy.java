@@ -45,6 +45,8 @@ final class NioProxy implements RunningProxy {
     final long connectTimeoutNanos;
     final long slowStartNanos;
     final long idleTimeoutNanos;
+    /** What this proxy's relay buffers may take: its own limit, or the one every proxy shares. */
+    final BufferBudget bufferBudget;
     final long halfClosedTimeoutNanos;
     final long proxyProtocolTimeoutNanos;
     /** PROXY protocol version sent to backends, 1 or 2; 0 for none. */
@@ -78,6 +80,8 @@ final class NioProxy implements RunningProxy {
         this.connectTimeoutNanos = nanos(config.connectTimeout());
         this.slowStartNanos = nanos(config.slowStart());
         this.idleTimeoutNanos = nanos(config.idleTimeout());
+        this.bufferBudget = config.maxBufferMemory() > 0 ? new BufferBudget(config.maxBufferMemory())
+                : BufferBudget.shared();
         this.halfClosedTimeoutNanos = nanos(config.halfClosedTimeout());
         this.proxyProtocolTimeoutNanos = nanos(config.proxyProtocolTimeout());
         this.sendProxyProtocol = switch (config.sendProxyProtocol()) {
@@ -379,6 +383,15 @@ final class NioProxy implements RunningProxy {
     @Override
     public InetSocketAddress localAddress() {
         return localAddress;
+    }
+
+    /** Times a connection had to wait for a relay buffer (the budget was spent); for tests. */
+    long bufferWaits() {
+        long waits = 0;
+        for (Reactor r : reactors) {
+            waits += r.bufferWaits;
+        }
+        return waits;
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.github.tcpproxy.nio;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
 import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
@@ -27,6 +28,9 @@ import org.slf4j.LoggerFactory;
 final class Reactor implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(Reactor.class);
 
+    /** How often connections waiting for a relay buffer look again for one. */
+    private static final long BUFFER_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+
     /** Tasks run per loop turn at most, so a flood of tasks cannot starve I/O. */
     private static final int MAX_TASKS_PER_TURN = 1024;
 
@@ -47,10 +51,15 @@ final class Reactor implements Runnable {
     private final ArrayDeque<SocketChannel> toClose = new ArrayDeque<>();
     /** How many channels at the head of {@link #toClose} the current select deregisters. */
     private int closable;
+    /** Directions that could not read for want of a buffer, in the order they asked. */
+    private final ArrayDeque<Direction> waitingForBuffers = new ArrayDeque<>();
+    /** Wakes {@link #waitingForBuffers} when buffers come back elsewhere (another reactor or proxy). */
+    private Timers.Timer bufferRetry;
     private boolean stopped;
     /** Set when {@link #shutdown()} begins: connections aborted from then on end by shutdown. */
     boolean stopping;
     private long lastSelectFailureLog;
+    private long lastBufferWaitLog = System.nanoTime() - TimeUnit.SECONDS.toNanos(10);
 
     // Counters: written by this reactor's thread only, read by stats() on any thread.
     volatile long accepted;
@@ -68,6 +77,8 @@ final class Reactor implements Runnable {
     volatile long idleTimeouts;
     volatile long halfClosedTimeouts;
     volatile long proxyProtocolErrors;
+    /** Times a connection found the buffer budget spent and had to wait for a buffer to read. */
+    volatile long bufferWaits;
     /** When a PROXY protocol error was last logged, so that a flood of them logs once a second. */
     long lastProxyProtocolLog = System.nanoTime() - TimeUnit.SECONDS.toNanos(1);
     long proxyProtocolErrorsSinceLog;
@@ -78,7 +89,7 @@ final class Reactor implements Runnable {
         this.selector = Selector.open();
         // Spare buffers kept for reuse: up to 4 MiB worth per reactor, at least 4 buffers.
         int bufferSize = proxy.config.bufferSize();
-        this.buffers = new BufferPool(bufferSize, Math.max(4, (4 << 20) / bufferSize));
+        this.buffers = new BufferPool(bufferSize, Math.max(4, (4 << 20) / bufferSize), proxy.bufferBudget);
         this.thread = new Thread(this, threadName);
         this.thread.setDaemon(true);
     }
@@ -179,6 +190,57 @@ final class Reactor implements Runnable {
         }
         closable = toClose.size();
         closeDeregistered();
+        buffers.close();
+    }
+
+    /**
+     * {@code direction} needs a buffer and the budget is spent: it reads again once one comes back
+     * to this reactor's pool, or after {@link #BUFFER_RETRY_NANOS} when buffers may have come
+     * back to the budget from elsewhere. Reactor thread.
+     */
+    void waitForBuffer(Direction direction) {
+        bufferWaits++;
+        waitingForBuffers.add(direction);
+        if (bufferRetry == null) {
+            bufferRetry = timers.create(this::retryWaitingForBuffers);
+        }
+        if (!bufferRetry.isScheduled()) {
+            bufferRetry.reschedule(System.nanoTime() + BUFFER_RETRY_NANOS);
+        }
+        long now = System.nanoTime();
+        if (now - lastBufferWaitLog > TimeUnit.SECONDS.toNanos(10)) {
+            lastBufferWaitLog = now;
+            log.warn("{}: relay buffer memory limit reached ({} MiB in use); connections wait for buffers to"
+                    + " come back before they read more", thread.getName(), proxy.bufferBudget.taken() >> 20);
+        }
+    }
+
+    /** Returns a buffer to the pool and lets a connection waiting for one read again. */
+    void releaseBuffer(ByteBuffer buffer) {
+        buffers.release(buffer);
+        if (!waitingForBuffers.isEmpty()) {
+            wakeWaitingForBuffers(1);
+        }
+    }
+
+    private void retryWaitingForBuffers() {
+        wakeWaitingForBuffers(Math.max(1, buffers.available()));
+        if (!waitingForBuffers.isEmpty()) {
+            bufferRetry.reschedule(System.nanoTime() + BUFFER_RETRY_NANOS);
+        }
+    }
+
+    /** Lets up to {@code count} waiting directions read again; each one waits again if it finds no buffer. */
+    private void wakeWaitingForBuffers(int count) {
+        for (int woken = 0; woken < count; ) {
+            Direction d = waitingForBuffers.poll();
+            if (d == null) {
+                return;
+            }
+            if (d.bufferAvailable()) {
+                woken++;
+            }
+        }
     }
 
     /**

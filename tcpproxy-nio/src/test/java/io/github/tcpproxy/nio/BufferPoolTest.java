@@ -1,6 +1,7 @@
 package io.github.tcpproxy.nio;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -11,7 +12,8 @@ class BufferPoolTest {
 
     @Test
     void reusesBuffersAndKeepsAtMostMaxIdle() {
-        BufferPool pool = new BufferPool(1024, 2);
+        BufferBudget budget = new BufferBudget(1 << 20);
+        BufferPool pool = new BufferPool(1024, 2, budget);
         List<ByteBuffer> taken = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
             ByteBuffer b = pool.acquire();
@@ -20,13 +22,67 @@ class BufferPoolTest {
             taken.add(b);
         }
         assertThat(pool.outstanding()).isEqualTo(5);
+        assertThat(budget.taken()).isEqualTo(5 * 1024);
         taken.get(0).put((byte) 1);
         taken.forEach(pool::release);
         assertThat(pool.outstanding()).isZero();
         assertThat(pool.idle()).isEqualTo(2);
+        assertThat(budget.taken()).as("the three beyond the spares are freed").isEqualTo(2 * 1024);
         ByteBuffer again = pool.acquire();
         assertThat(again.position()).isZero();
         assertThat(again.remaining()).isEqualTo(1024);
         assertThat(taken).contains(again);
+        assertThat(budget.taken()).as("a spare costs the budget nothing more").isEqualTo(2 * 1024);
+    }
+
+    @Test
+    void answersNullWhenTheBudgetIsSpentAndAgainOnceABufferComesBack() {
+        BufferBudget budget = new BufferBudget(3 * 1024);
+        BufferPool pool = new BufferPool(1024, 0, budget);
+        ByteBuffer a = pool.acquire();
+        ByteBuffer b = pool.acquire();
+        ByteBuffer c = pool.acquire();
+        assertThat(List.of(a, b, c)).doesNotContainNull();
+        assertThat(pool.available()).isZero();
+        assertThat(pool.acquire()).isNull();
+        assertThat(pool.outstanding()).isEqualTo(3);
+
+        pool.release(b);
+        assertThat(pool.available()).isEqualTo(1);
+        assertThat(pool.acquire()).isNotNull();
+        assertThat(pool.acquire()).isNull();
+    }
+
+    @Test
+    void theProxysOwnHeaderMayGoOverBudgetAndGivesItBack() {
+        BufferBudget budget = new BufferBudget(1024);
+        BufferPool pool = new BufferPool(1024, 0, budget);
+        ByteBuffer relay = pool.acquire();
+        ByteBuffer header = pool.acquireEvenOverBudget();
+        assertThat(header).isNotNull();
+        assertThat(budget.taken()).isEqualTo(2048);
+        pool.release(header);
+        pool.release(relay);
+        assertThat(budget.taken()).isZero();
+    }
+
+    @Test
+    void closingFreesTheSparesBudget() {
+        BufferBudget budget = new BufferBudget(1 << 20);
+        BufferPool pool = new BufferPool(1024, 4, budget);
+        List<ByteBuffer> taken = List.of(pool.acquire(), pool.acquire(), pool.acquire());
+        taken.forEach(pool::release);
+        assertThat(budget.taken()).isEqualTo(3 * 1024);
+        pool.close();
+        assertThat(pool.idle()).isZero();
+        assertThat(budget.taken()).isZero();
+    }
+
+    @Test
+    void theSharedBudgetIsThreeQuartersOfTheJvmsDirectMemoryLimit() {
+        assertThat(BufferBudget.shared().limit()).isEqualTo((long) (BufferBudget.jvmDirectMemoryLimit() * 0.75));
+        assertThat(BufferBudget.jvmDirectMemoryLimit()).isPositive();
+        assertThat(DirectBuffers.freesAtOnce()).as("sun.misc.Unsafe.invokeCleaner on this JDK").isTrue();
+        assertThatThrownBy(() -> new BufferBudget(0)).hasMessageContaining("limit 0 must be positive");
     }
 }

@@ -50,6 +50,7 @@ import org.yaml.snakeyaml.error.YAMLException;
  * keepalive: true
  * send-buffer-size: 0      # 0: the system's default
  * receive-buffer-size: 0
+ * max-buffer-memory: 0     # 0: 3/4 of -XX:MaxDirectMemorySize, shared by the JVM's proxies
  * allow: [10.0.0.0/8, "2001:db8::/32"]
  * deny: 10.6.6.0/24
  * access-log: access.log   # or - for standard output; see AccessLog
@@ -284,6 +285,14 @@ final class ConfigFile {
             return i;
         }
         throw new IllegalArgumentException(where + ": expected a whole number up to " + Integer.MAX_VALUE
+                + ", found " + describeValue(value));
+    }
+
+    static Long longInteger(String where, Object value) {
+        if (value instanceof Integer || value instanceof Long) {
+            return ((Number) value).longValue();
+        }
+        throw new IllegalArgumentException(where + ": expected a whole number up to " + Long.MAX_VALUE
                 + ", found " + describeValue(value));
     }
 

@@ -31,6 +31,7 @@ import java.util.Objects;
  * @param sendProxyProtocol see {@link TcpProxy.Builder#sendProxyProtocol}
  * @param acceptProxyProtocol see {@link TcpProxy.Builder#acceptProxyProtocol}
  * @param proxyProtocolTimeout see {@link TcpProxy.Builder#proxyProtocolTimeout}
+ * @param maxBufferMemory see {@link TcpProxy.Builder#maxBufferMemory}
  */
 record Hardening(
         Integer maxConnections,
@@ -48,13 +49,14 @@ record Hardening(
         String accessLog,
         ProxyProtocol sendProxyProtocol,
         Boolean acceptProxyProtocol,
-        Duration proxyProtocolTimeout) {
+        Duration proxyProtocolTimeout,
+        Long maxBufferMemory) {
 
     /** The config file keys, in the order of the components. */
     static final List<String> KEYS = List.of("max-connections", "max-connections-per-client",
             "max-connection-rate-per-client", "idle-timeout", "half-closed-timeout", "accept-backlog",
             "tcp-nodelay", "keepalive", "send-buffer-size", "receive-buffer-size", "allow", "deny", "access-log",
-            "send-proxy-protocol", "accept-proxy-protocol", "proxy-protocol-timeout");
+            "send-proxy-protocol", "accept-proxy-protocol", "proxy-protocol-timeout", "max-buffer-memory");
 
     /** The keys a running proxy takes on a reload ({@link io.github.tcpproxy.RunningProxy#setConnectionLimits}). */
     static final List<String> RUNTIME_KEYS = List.of("max-connections", "max-connections-per-client",
@@ -62,7 +64,7 @@ record Hardening(
 
     /** Nothing given. */
     static final Hardening NONE = new Hardening(null, null, null, null, null, null, null, null, null, null, null,
-            null, null, null, null, null);
+            null, null, null, null, null, null);
 
     Hardening {
         allow = allow == null ? null : List.copyOf(allow);
@@ -87,7 +89,8 @@ record Hardening(
                 pick(override.accessLog, accessLog),
                 pick(override.sendProxyProtocol, sendProxyProtocol),
                 pick(override.acceptProxyProtocol, acceptProxyProtocol),
-                pick(override.proxyProtocolTimeout, proxyProtocolTimeout));
+                pick(override.proxyProtocolTimeout, proxyProtocolTimeout),
+                pick(override.maxBufferMemory, maxBufferMemory));
     }
 
     /** The keys whose values differ from {@code other}'s, in {@link #KEYS} order. */
@@ -106,7 +109,7 @@ record Hardening(
     private Object[] values() {
         return new Object[] {maxConnections, maxConnectionsPerClient, maxConnectionRatePerClient, idleTimeout,
             halfClosedTimeout, acceptBacklog, tcpNoDelay, keepAlive, sendBufferSize, receiveBufferSize, allow, deny,
-            accessLog, sendProxyProtocol, acceptProxyProtocol, proxyProtocolTimeout};
+            accessLog, sendProxyProtocol, acceptProxyProtocol, proxyProtocolTimeout, maxBufferMemory};
     }
 
     /**
@@ -160,6 +163,9 @@ record Hardening(
         if (proxyProtocolTimeout != null) {
             b.proxyProtocolTimeout(proxyProtocolTimeout);
         }
+        if (maxBufferMemory != null) {
+            b.maxBufferMemory(maxBufferMemory);
+        }
     }
 
     /** Collects values from config file entries; see {@link ConfigFile}. */
@@ -183,6 +189,7 @@ record Hardening(
                 case "send-proxy-protocol" -> proxyProtocol(where, value);
                 case "allow", "deny" -> ConfigFile.textList(where, value, "CIDR ranges such as 10.0.0.0/8");
                 case "access-log" -> ConfigFile.text(where, value, "a file name, or - for standard output");
+                case "max-buffer-memory" -> ConfigFile.longInteger(where, value);
                 default -> ConfigFile.integer(where, value);
             };
             return true;
@@ -194,7 +201,7 @@ record Hardening(
                     (Duration) values[3], (Duration) values[4], (Integer) values[5], (Boolean) values[6],
                     (Boolean) values[7], (Integer) values[8], (Integer) values[9], (List<String>) values[10],
                     (List<String>) values[11], (String) values[12], (ProxyProtocol) values[13], (Boolean) values[14],
-                    (Duration) values[15]);
+                    (Duration) values[15], (Long) values[16]);
         }
     }
 

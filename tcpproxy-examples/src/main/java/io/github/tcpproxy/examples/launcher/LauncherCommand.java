@@ -148,6 +148,11 @@ final class LauncherCommand {
             description = "SO_RCVBUF of both sockets of each connection. Default: 0 (the system's).")
     Integer receiveBufferSize;
 
+    @Option(names = "--max-buffer-memory", paramLabel = "BYTES",
+            description = "Most memory the relay buffers may take; when it is spent, connections that need a"
+                    + " buffer wait for one. Default: 0 (three quarters of -XX:MaxDirectMemorySize).")
+    Long maxBufferMemory;
+
     @Option(names = "--allow", paramLabel = "CIDR[,CIDR...]", split = ",",
             description = "Serve only clients in these ranges (10.0.0.0/8, 2001:db8::/32, 127.0.0.1). Repeatable.")
     List<String> allow;
@@ -180,7 +185,7 @@ final class LauncherCommand {
                     + " fail-timeout, slow-start, max-connections, max-connections-per-client,"
                     + " max-connection-rate-per-client, idle-timeout, half-closed-timeout, accept-backlog,"
                     + " tcp-nodelay, keepalive, send-buffer-size, receive-buffer-size, allow, deny, access-log, send-proxy-protocol, accept-proxy-protocol,"
-                    + " proxy-protocol-timeout)."
+                    + " proxy-protocol-timeout, max-buffer-memory)."
                     + " SIGHUP re-reads its backends.")
     Path config;
 
@@ -202,7 +207,7 @@ final class LauncherCommand {
                 failTimeout, slowStart, new Hardening(maxConnections, maxConnectionsPerClient,
                         maxConnectionRatePerClient, idleTimeout, halfClosedTimeout, acceptBacklog, tcpNoDelay,
                         keepAlive, sendBufferSize, receiveBufferSize, allow, deny, accessLog, sendProxyProtocol,
-                        acceptProxyProtocol, proxyProtocolTimeout));
+                        acceptProxyProtocol, proxyProtocolTimeout, maxBufferMemory));
     }
 
     /** Turns {@code --backend} text into a {@link Backend}, with its own message on failure. */

@@ -54,6 +54,7 @@ class ConfigFileTest {
             send-proxy-protocol: v2
             accept-proxy-protocol: true
             proxy-protocol-timeout: 1s
+            max-buffer-memory: 3221225472
             backends:
               - 127.0.0.1:8080,weight=2
               - address: 127.0.0.1:8081
@@ -245,7 +246,7 @@ class ConfigFileTest {
                         + " max-fails, fail-timeout, slow-start, max-connections, max-connections-per-client,"
                         + " max-connection-rate-per-client, idle-timeout, half-closed-timeout, accept-backlog,"
                         + " tcp-nodelay, keepalive, send-buffer-size, receive-buffer-size, allow, deny, access-log,"
-                        + " send-proxy-protocol, accept-proxy-protocol, proxy-protocol-timeout");
+                        + " send-proxy-protocol, accept-proxy-protocol, proxy-protocol-timeout, max-buffer-memory");
     }
 
     @Test
@@ -351,7 +352,8 @@ class ConfigFileTest {
 
         assertThat(h).isEqualTo(new Hardening(1000, 10, 5, Duration.ofMinutes(5), Duration.ofSeconds(30), 512,
                 false, false, 131072, 262144, List.of("10.0.0.0/8", "2001:db8::/32"),
-                List.of("10.6.6.0/24", "10.7.0.0/16"), "access.log", ProxyProtocol.V2, true, Duration.ofSeconds(1)));
+                List.of("10.6.6.0/24", "10.7.0.0/16"), "access.log", ProxyProtocol.V2, true, Duration.ofSeconds(1),
+                3L << 30));
         ConfigFile.parse(FULL, "proxy.yaml").newBuilder(); // every value is valid for the builder
     }
 
@@ -367,6 +369,9 @@ class ConfigFileTest {
         assertThat(merged.hardening().idleTimeout()).isEqualTo(Duration.ZERO);
         assertThat(merged.hardening().deny()).containsExactly("192.0.2.0/24", "198.51.100.7");
         assertThat(merged.hardening().allow()).containsExactly("10.0.0.0/8", "2001:db8::/32");
+        assertThat(merged.hardening().maxBufferMemory()).isEqualTo(3L << 30);
+        assertThat(parseFlags("--max-buffer-memory", "67108864").toSettings().hardening().maxBufferMemory())
+                .isEqualTo(64L << 20);
     }
 
     @Test
@@ -375,6 +380,8 @@ class ConfigFileTest {
                 .hasMessage("p.yaml: max-connections: expected a whole number up to 2147483647, found 'lots'");
         assertThatThrownBy(() -> ConfigFile.parse("max-connections: 99999999999\n", "p.yaml"))
                 .hasMessageContaining("max-connections: expected a whole number");
+        assertThatThrownBy(() -> ConfigFile.parse("max-buffer-memory: 1g\n", "p.yaml"))
+                .hasMessage("p.yaml: max-buffer-memory: expected a whole number up to 9223372036854775807, found '1g'");
         assertThatThrownBy(() -> ConfigFile.parse("send-proxy-protocol: v3\n", "p.yaml"))
                 .hasMessage("p.yaml: send-proxy-protocol: PROXY protocol version 'v3' is not one of v1, v2, off");
         assertThat(ConfigFile.parse("send-proxy-protocol: off\n", "p.yaml").hardening().sendProxyProtocol())
