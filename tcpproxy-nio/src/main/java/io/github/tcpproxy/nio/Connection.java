@@ -249,11 +249,14 @@ final class Connection implements Handler, SelectionContext {
                     ? StandardProtocolFamily.INET : StandardProtocolFamily.INET6);
             backend.configureBlocking(false);
             proxy.configure(backend);
-            if (backend.connect(address)) {
-                backendKey = backend.register(reactor.selector, 0, this);
+            boolean connected = backend.connect(address);
+            backendKey = backend.register(reactor.selector, 0, this);
+            // On loopback and fast networks the handshake is often over by now: finishing the
+            // connect at once spares a trip through the selector and two interest changes.
+            if (connected || backend.finishConnect()) {
                 onConnected();
             } else {
-                backendKey = backend.register(reactor.selector, SelectionKey.OP_CONNECT, this);
+                backendKey.interestOps(SelectionKey.OP_CONNECT);
                 backendOps = SelectionKey.OP_CONNECT;
                 timer().reschedule(System.nanoTime() + proxy.connectTimeoutNanos);
             }
@@ -356,6 +359,17 @@ final class Connection implements Handler, SelectionContext {
         if (timed) {
             lastActivity = System.nanoTime();
             armActivityTimer();
+        }
+        if (up.wantsRead()) {
+            // The client's first bytes have most likely been waiting in the kernel while the
+            // backend connected: relay them now rather than after a trip through the selector.
+            try {
+                up.onReadable();
+            } catch (IOException e) {
+                log.debug("#{} I/O failure, resetting both sides: {}", id, e.toString());
+                reset(End.RESET, Side.CLIENT);
+                return;
+            }
         }
         updateInterest();
     }
