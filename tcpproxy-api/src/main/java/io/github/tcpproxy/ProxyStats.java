@@ -33,6 +33,9 @@ import java.util.List;
  * @param halfClosedTimeouts half-closed connections closed by the half-closed timeout
  * @param proxyProtocolErrors connections closed because their PROXY protocol header was
  *     malformed, too long, or not complete in time
+ * @param bufferWaits times a connection had data to read but the relay buffer budget
+ *     ({@link TcpProxy.Builder#maxBufferMemory}) was spent, so it waited for a buffer; growing
+ *     steadily, it says the proxy is short of buffer memory for its load
  * @param backends every backend with its own counters, as {@link RunningProxy#backends()}
  */
 public record ProxyStats(
@@ -51,6 +54,7 @@ public record ProxyStats(
         long idleTimeouts,
         long halfClosedTimeouts,
         long proxyProtocolErrors,
+        long bufferWaits,
         List<BackendStatus> backends) {
 
     /** Copies the backend list, so that a snapshot stays as it was taken. */
@@ -66,7 +70,7 @@ public record ProxyStats(
             long bytesBackendToClient, long bufferedBytes, long connectFailures, long noBackendClosures,
             long acceptFailures) {
         this(activeConnections, totalConnections, bytesClientToBackend, bytesBackendToClient, bufferedBytes,
-                connectFailures, noBackendClosures, acceptFailures, 0, 0, 0, 0, 0, 0, 0, List.of());
+                connectFailures, noBackendClosures, acceptFailures, 0, 0, 0, 0, 0, 0, 0, 0, List.of());
     }
 
     /** Clients refused for any reason: the sum of the {@code refused*} counters. */
@@ -79,6 +83,6 @@ public record ProxyStats(
         return new ProxyStats(activeConnections, totalConnections, bytesClientToBackend, bytesBackendToClient,
                 bufferedBytes, connectFailures, noBackendClosures, acceptFailures, refusedDenied,
                 refusedMaxConnections, refusedMaxConnectionsPerClient, refusedRateLimited, idleTimeouts,
-                halfClosedTimeouts, proxyProtocolErrors, List.of());
+                halfClosedTimeouts, proxyProtocolErrors, bufferWaits, List.of());
     }
 }

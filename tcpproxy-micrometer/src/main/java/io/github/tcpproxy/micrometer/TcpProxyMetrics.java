@@ -37,6 +37,7 @@ import java.util.function.ToDoubleFunction;
  *   <tr><td>{@code tcpproxy.bytes.buffered}</td><td>gauge (bytes)</td><td></td></tr>
  *   <tr><td>{@code tcpproxy.connect.failures}</td><td>counter</td><td></td></tr>
  *   <tr><td>{@code tcpproxy.accept.failures}</td><td>counter</td><td></td></tr>
+ *   <tr><td>{@code tcpproxy.buffer.waits}</td><td>counter</td><td></td></tr>
  *   <tr><td>{@code tcpproxy.backend.connections.active}</td><td>gauge</td><td>{@code backend}</td></tr>
  *   <tr><td>{@code tcpproxy.backend.connections.inactive}</td><td>gauge</td><td>{@code backend}</td></tr>
  *   <tr><td>{@code tcpproxy.backend.connections}</td><td>counter</td><td>{@code backend}</td></tr>
@@ -113,6 +114,8 @@ public final class TcpProxyMetrics implements MeterBinder {
                 m -> m.stats().connectFailures());
         counter(registry, "tcpproxy.accept.failures", "failed accepts (such as out of descriptors)", Tags.empty(),
                 m -> m.stats().acceptFailures());
+        counter(registry, "tcpproxy.buffer.waits", "times a connection waited for a relay buffer (budget spent)",
+                Tags.empty(), m -> m.stats().bufferWaits());
         for (BackendStatus b : proxy.backends()) {
             if (bound.add(b.address())) {
                 bindBackend(registry, b.address());

@@ -46,6 +46,7 @@ class TcpProxyMetricsTest {
                     .isEqualTo(1000);
             assertThat(registry.get("tcpproxy.connections.refused").tag("reason", "denied").functionCounter().count())
                     .isZero();
+            assertThat(registry.get("tcpproxy.buffer.waits").functionCounter().count()).isZero();
             String backend = "127.0.0.1:" + echo.port();
             assertThat(registry.get("tcpproxy.backend.connections").tag("backend", backend).functionCounter().count())
                     .isEqualTo(1);

@@ -385,15 +385,6 @@ final class NioProxy implements RunningProxy {
         return localAddress;
     }
 
-    /** Times a connection had to wait for a relay buffer (the budget was spent); for tests. */
-    long bufferWaits() {
-        long waits = 0;
-        for (Reactor r : reactors) {
-            waits += r.bufferWaits;
-        }
-        return waits;
-    }
-
     @Override
     public ProxyStats stats() {
         long accepted = 0;
@@ -411,8 +402,10 @@ final class NioProxy implements RunningProxy {
         long idle = 0;
         long halfClosed = 0;
         long proxyProtocolErrors = 0;
+        long bufferWaits = 0;
         for (Reactor r : reactors) {
             proxyProtocolErrors += r.proxyProtocolErrors;
+            bufferWaits += r.bufferWaits;
             denied += r.refusedDenied;
             maxConns += r.refusedMaxConnections;
             maxPerClient += r.refusedMaxConnectionsPerClient;
@@ -430,7 +423,7 @@ final class NioProxy implements RunningProxy {
         }
         return new ProxyStats(Math.max(0, accepted - closed), accepted, up, down, buffered, failures, noBackend,
                 acceptFailures, denied, maxConns, maxPerClient, rate, idle, halfClosed, proxyProtocolErrors,
-                backends());
+                bufferWaits, backends());
     }
 
     // ---- backends at run time ----

@@ -54,7 +54,7 @@ class BufferBudgetTest {
                     client.getOutputStream().write(i + 1);
                 }
                 // Nobody reads yet: two connections hold the two buffers, the others wait.
-                Await.until("a connection waits for a buffer", Duration.ofSeconds(10), () -> engine.bufferWaits() > 0);
+                Await.until("a connection waits for a buffer", Duration.ofSeconds(10), () -> proxy.stats().bufferWaits() > 0);
                 assertThat(engine.bufferBudget.taken()).isLessThanOrEqualTo(2L * BUFFER_SIZE);
 
                 List<CompletableFuture<Payloads.Received>> reads = new ArrayList<>();
