@@ -299,16 +299,19 @@ public final class TcpProxy {
         }
 
         /**
-         * Most memory this proxy's relay buffers may take at once, in bytes. When it is spent, a
-         * connection that needs a buffer to read more stops reading until a buffer comes back:
-         * the data waits in the kernel and TCP's flow control holds its sender back; nothing is
-         * dropped or reset, and connections that have their buffer go on. Buffers are direct
-         * memory, so this also keeps the proxy below the JVM's {@code -XX:MaxDirectMemorySize},
-         * where the JDK would stall the proxy's threads before failing the allocation.
+         * Memory for relay buffers, in bytes. When it is spent, a connection that needs a buffer
+         * to read more stops reading until a buffer comes back: the data waits in the kernel and
+         * TCP's flow control holds its sender back; nothing is dropped or reset. A connection
+         * that already holds a buffer in one direction may take one for the other direction
+         * beyond this, so that it never waits for memory while it holds some (connections could
+         * otherwise wedge each other): the buffers in use stay below twice this value. Buffers are
+         * direct memory, and the JDK stalls the thread that allocates one beyond {@code
+         * -XX:MaxDirectMemorySize} before it fails; should that limit be reached first anyway
+         * (other users of direct memory), the proxy lowers this budget to what fitted.
          *
-         * <p>Default 0: three quarters of the JVM's direct memory limit ({@code
-         * -XX:MaxDirectMemorySize}, or the maximum heap size when that is not set), shared by every
-         * proxy in the JVM that keeps this default.
+         * <p>Default 0: three eighths of the JVM's direct memory limit ({@code
+         * -XX:MaxDirectMemorySize}, or the maximum heap size when that is not set), so that twice
+         * it fits, shared by every proxy in the JVM that keeps this default.
          *
          * @param bytes 0 for the default, else at least {@link #bufferSize(int)} (checked by
          *     {@link #start()})

@@ -12,16 +12,25 @@ import java.util.concurrent.atomic.AtomicLong;
  * sleep, on the reactor thread, for up to about half a second before it throws. Staying under a
  * limit of our own, a reactor instead stops reading from the connections that need a new buffer
  * until buffers come back.
+ *
+ * <p>A connection that already holds a buffer in one direction may take its second one beyond the
+ * limit, up to twice it (see {@link BufferPool#acquireSecond()}): a connection never waits for
+ * memory while it holds some, so connections cannot wedge each other (or themselves, when a peer
+ * writes to the proxy only as fast as it reads from it). Twice the limit is therefore the true
+ * bound, and the shared default is sized for that.
  */
 final class BufferBudget {
-    /** The share of the JVM's direct memory limit that proxies with the default budget use. */
-    private static final double DEFAULT_SHARE = 0.75;
+    /**
+     * The share of the JVM's direct memory limit that proxies with the default budget use: twice
+     * it, the worst case, leaves a quarter to the JDK's own temporary buffers and to others.
+     */
+    private static final double DEFAULT_SHARE = 0.375;
 
     private static final class Shared {
         static final BufferBudget INSTANCE = new BufferBudget((long) (jvmDirectMemoryLimit() * DEFAULT_SHARE));
     }
 
-    private final long limit;
+    private volatile long limit;
     private final AtomicLong taken = new AtomicLong();
 
     BufferBudget(long limit) {
@@ -32,18 +41,18 @@ final class BufferBudget {
     }
 
     /**
-     * The budget of every proxy in this JVM that sets no limit of its own: three quarters of the
-     * JVM's direct memory limit, the rest left to the JDK's own temporary buffers and to others.
+     * The budget of every proxy in this JVM that sets no limit of its own: three eighths of the
+     * JVM's direct memory limit, so that even twice it leaves room for others.
      */
     static BufferBudget shared() {
         return Shared.INSTANCE;
     }
 
-    /** Takes {@code bytes} if they fit under the limit. */
-    boolean tryTake(long bytes) {
+    /** Takes {@code bytes} if what is taken stays within {@code ceiling} bytes. */
+    boolean tryTake(long bytes, long ceiling) {
         while (true) {
             long now = taken.get();
-            if (now + bytes > limit) {
+            if (now + bytes > ceiling) {
                 return false;
             }
             if (taken.compareAndSet(now, now + bytes)) {
@@ -52,7 +61,7 @@ final class BufferBudget {
         }
     }
 
-    /** Takes {@code bytes} even beyond the limit, for the few buffers that cannot wait. */
+    /** Takes {@code bytes} whatever is taken already, for the few buffers that cannot wait. */
     void take(long bytes) {
         taken.addAndGet(bytes);
     }
@@ -68,6 +77,22 @@ final class BufferBudget {
 
     long taken() {
         return taken.get();
+    }
+
+    /**
+     * The JVM ran out of direct memory with {@code takenThen} bytes taken: others use it too, or
+     * the limit was set above the JVM's. Lowers the limit to half of that (at least {@code
+     * minimum}), so that even twice the new limit fits where the allocation failed, and pools stop
+     * calling {@code allocateDirect} (and stalling in it) before they reach it again.
+     *
+     * @return the new limit
+     */
+    synchronized long lowerAfterOutOfMemory(long takenThen, long minimum) {
+        long lowered = Math.max(minimum, takenThen / 2);
+        if (lowered < limit) {
+            limit = lowered;
+        }
+        return limit;
     }
 
     /**

@@ -5,10 +5,14 @@ import java.util.ArrayDeque;
 
 /**
  * One reactor's relay buffers: direct buffers of one size, reused. A connection takes one only
- * for the time it holds data a peer has not taken yet, so idle connections hold none, and the
- * pool keeps at most {@code maxIdle} spare ones so memory returns after a burst. New buffers come
- * out of a {@link BufferBudget}; when it is spent {@link #acquire()} answers null and the caller
- * waits (see {@link Reactor#waitForBuffer}). Reactor thread only.
+ * for the time it holds data a peer has not taken yet, so idle connections hold none. New buffers
+ * come out of a {@link BufferBudget}; when it is spent {@link #acquire()} answers null and the
+ * caller waits (see {@link Reactor#waitForBuffer}). Reactor thread only.
+ *
+ * <p>Spare buffers: at most {@code maxIdle}, so memory returns after a burst, and only while the
+ * budget is less than half taken. A spare still counts against the budget, which other reactors
+ * (and proxies) share: kept under pressure, one reactor's spares could leave another reactor
+ * nothing to read with for as long as the first one stays quiet.
  */
 final class BufferPool {
     private final int bufferSize;
@@ -31,28 +35,35 @@ final class BufferPool {
 
     /** A cleared buffer of {@link #bufferSize()} bytes, or null when the budget is spent. */
     ByteBuffer acquire() {
-        ByteBuffer b = idle.pollFirst();
-        if (b == null) {
-            if (!budget.tryTake(bufferSize)) {
-                return null;
-            }
-            b = allocate();
-            if (b == null) {
-                return null;
-            }
-        }
-        outstanding++;
-        return b;
+        return acquire(budget.limit());
     }
 
     /**
-     * A cleared buffer even when the budget is spent, for data that cannot wait for one: the
-     * PROXY protocol header the proxy itself sends. Null only if the JVM has no direct memory left.
+     * A buffer for a connection that holds one already (in its other direction): beyond the
+     * budget's limit up to twice it, so that it never waits for memory while it holds some. Null
+     * when even that is spent.
      */
-    ByteBuffer acquireEvenOverBudget() {
+    ByteBuffer acquireSecond() {
+        return acquire(2 * budget.limit());
+    }
+
+    /**
+     * A cleared buffer whatever the budget, for data that cannot wait: the PROXY protocol header
+     * the proxy itself sends, released as soon as it is written. Null only if the JVM has no direct
+     * memory left.
+     */
+    ByteBuffer acquireAnyway() {
+        return acquire(Long.MAX_VALUE);
+    }
+
+    private ByteBuffer acquire(long ceiling) {
         ByteBuffer b = idle.pollFirst();
         if (b == null) {
-            budget.take(bufferSize);
+            if (ceiling == Long.MAX_VALUE) {
+                budget.take(bufferSize);
+            } else if (!budget.tryTake(bufferSize, ceiling)) {
+                return null;
+            }
             b = allocate();
             if (b == null) {
                 return null;
@@ -67,22 +78,25 @@ final class BufferPool {
         try {
             return ByteBuffer.allocateDirect(bufferSize);
         } catch (OutOfMemoryError e) {
-            // The JVM's limit came first (others use direct memory too): wait, as for the budget.
+            // The JVM's limit came first: wait, as for the budget, and lower the budget so that the
+            // next ones wait without calling allocateDirect (which stalls before it fails).
+            long takenThen = budget.taken();
             budget.give(bufferSize);
+            long lowered = budget.lowerAfterOutOfMemory(takenThen - bufferSize, bufferSize);
             long now = System.nanoTime();
             if (now - lastOutOfMemoryLog > 1_000_000_000L) { // connections retry: log once a second
                 lastOutOfMemoryLog = now;
-                NioProxy.log.warn("no direct memory for a {} byte relay buffer ({}); connections that need one"
-                        + " wait", bufferSize, e.getMessage());
+                NioProxy.log.warn("no direct memory for a {} byte relay buffer ({}); relay buffer budget lowered to"
+                        + " {} bytes, connections that need a buffer wait", bufferSize, e.getMessage(), lowered);
             }
             return null;
         }
     }
 
-    /** Gives back a buffer from {@link #acquire()}; the caller must not use it again. */
+    /** Gives back a buffer from one of the {@code acquire} methods; the caller must not use it again. */
     void release(ByteBuffer b) {
         outstanding--;
-        if (idle.size() < maxIdle) {
+        if (idle.size() < maxIdle && budget.taken() <= budget.limit() / 2) {
             b.clear();
             idle.offerFirst(b);
         } else {

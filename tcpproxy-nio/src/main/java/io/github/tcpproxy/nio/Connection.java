@@ -93,6 +93,8 @@ final class Connection implements Handler, SelectionContext {
         this.peerAddress = clientAddress;
         this.id = proxy.nextConnectionId();
         this.timed = proxy.idleTimeoutNanos > 0 || proxy.halfClosedTimeoutNanos > 0;
+        up.other = down;
+        down.other = up;
     }
 
     /** Registers the client and starts connecting to a backend. */
@@ -338,7 +340,7 @@ final class Connection implements Handler, SelectionContext {
         if (proxy.sendProxyProtocol != 0 || header != null) {
             // The PROXY protocol header to send, then the client's bytes read with its own
             // header, go to the backend before anything else: as the up direction's pending data.
-            ByteBuffer first = reactor.buffers.acquireEvenOverBudget(); // small, and it cannot wait
+            ByteBuffer first = reactor.buffers.acquireAnyway(); // small, and it cannot wait
             if (first == null) {
                 reset(End.RESET, Side.PROXY); // the JVM is out of direct memory (logged by the pool)
                 return;
@@ -549,6 +551,13 @@ final class Connection implements Handler, SelectionContext {
         if (endedFirst == null) {
             endedFirst = by;
         }
+        if (end != End.COMPLETED) {
+            // FIN first: a socket closed with unread data sends only a reset, and a peer that
+            // sent bytes the proxy never read (no backend, a bad header, a timeout) should still
+            // see the end of the stream before it. Completed connections read everything.
+            shutdownOutputQuietly(client);
+            shutdownOutputQuietly(backend);
+        }
         reactor.closeAfterDeregistration(client, clientKey);
         reactor.closeAfterDeregistration(backend, backendKey);
         finish(end);
@@ -683,13 +692,7 @@ final class Connection implements Handler, SelectionContext {
             abort();
             return;
         }
-        try {
-            shutdownOutputQuietly(client);
-            shutdownOutputQuietly(backend);
-        } finally {
-            // Whatever the sockets do, the bookkeeping runs: it frees the counts and the timer.
-            closeBoth(End.CLOSED_BY_PROXY, Side.PROXY);
-        }
+        closeBoth(End.CLOSED_BY_PROXY, Side.PROXY); // FIN both ways first, then close
     }
 
     ConnectionInfo snapshot() {
@@ -732,7 +735,7 @@ final class Connection implements Handler, SelectionContext {
         if (ch != null && ch.isOpen() && ch.isConnected()) {
             try {
                 ch.shutdownOutput();
-            } catch (IOException e) {
+            } catch (IOException | RuntimeException e) {
                 log.trace("shutdownOutput failed", e);
             }
         }

@@ -36,6 +36,10 @@ final class Direction {
     long readNanos;
     /** src had data but the buffer budget was spent: no reading until the reactor says one is back. */
     boolean waitingForBuffer;
+    /** This wait for a buffer is counted already ({@code bufferWaits}): retries are not new waits. */
+    private boolean waitCounted;
+    /** The connection's other direction. */
+    Direction other;
 
     Direction(Connection connection, boolean clientToBackend) {
         this.connection = connection;
@@ -63,9 +67,8 @@ final class Direction {
             return;
         }
         Reactor reactor = connection.reactor;
-        ByteBuffer buf = reactor.buffers.acquire();
+        ByteBuffer buf = acquireBuffer(reactor);
         if (buf == null) {
-            waitForBuffer();
             return;
         }
         boolean kept = false;
@@ -106,12 +109,21 @@ final class Direction {
     }
 
     /**
-     * The buffer budget is spent: stop reading src (its data waits in the kernel, and TCP's flow
-     * control holds the peer back) until the reactor has a buffer again.
+     * A buffer to read into, or null when the budget is spent: then src is not read (its data
+     * waits in the kernel, and TCP's flow control holds the peer back) until the reactor has a
+     * buffer again. A connection that holds a buffer in its other direction may go beyond the
+     * budget's limit (see {@link BufferBudget}): it must not wait for memory while holding some.
      */
-    private void waitForBuffer() {
+    private ByteBuffer acquireBuffer(Reactor reactor) {
+        ByteBuffer buf = other.pending != null ? reactor.buffers.acquireSecond() : reactor.buffers.acquire();
+        if (buf != null) {
+            waitCounted = false;
+            return buf;
+        }
         waitingForBuffer = true;
-        connection.reactor.waitForBuffer(this);
+        reactor.waitForBuffer(this, !waitCounted);
+        waitCounted = true;
+        return null;
     }
 
     /**
@@ -194,9 +206,8 @@ final class Direction {
     /** Reads one chunk and keeps it as pending, for the faults to let through. */
     private void readThroughFaults() throws IOException {
         Reactor reactor = connection.reactor;
-        ByteBuffer buf = reactor.buffers.acquire();
+        ByteBuffer buf = acquireBuffer(reactor);
         if (buf == null) {
-            waitForBuffer();
             return;
         }
         int n;

@@ -194,12 +194,15 @@ final class Reactor implements Runnable {
     }
 
     /**
-     * {@code direction} needs a buffer and the budget is spent: it reads again once one comes back
+     * {@code direction} needs a buffer and the budget is spent ({@code newWait}: for the first time,
+     * not again after a retry found none): it reads again once one comes back
      * to this reactor's pool, or after {@link #BUFFER_RETRY_NANOS} when buffers may have come
      * back to the budget from elsewhere. Reactor thread.
      */
-    void waitForBuffer(Direction direction) {
-        bufferWaits++;
+    void waitForBuffer(Direction direction, boolean newWait) {
+        if (newWait) {
+            bufferWaits++;
+        }
         waitingForBuffers.add(direction);
         if (bufferRetry == null) {
             bufferRetry = timers.create(this::retryWaitingForBuffers);

@@ -7,6 +7,7 @@ import io.github.tcpproxy.ProxyStats;
 import io.github.tcpproxy.RunningProxy;
 import io.github.tcpproxy.testing.Async;
 import io.github.tcpproxy.testing.Await;
+import io.github.tcpproxy.testing.EchoServer;
 import io.github.tcpproxy.testing.Payloads;
 import io.github.tcpproxy.testing.ScriptedServer;
 import io.github.tcpproxy.testing.Sockets;
@@ -30,6 +31,12 @@ class BufferBudgetTest {
     private static final int BUFFER_SIZE = 4096;
     private static final int CLIENTS = 4;
     private static final long SIZE = 1 << 20;
+    /**
+     * Socket buffers of the echo test: small, so that the kernel absorbs little and the proxy's
+     * buffers are what the connection waits on. Below loopback's 64 KiB segment Linux sends only
+     * on ~40 ms timers, so that test moves a few hundred KiB in seconds, not more.
+     */
+    private static final int SOCKET_BUFFER = 4096;
 
     @Test
     void connectionsWithoutABufferWaitForOneAndLoseNothing() throws Exception {
@@ -74,6 +81,56 @@ class BufferBudgetTest {
                     s -> s.activeConnections() == 0);
             assertThat(stats.bufferedBytes()).isZero();
             assertThat(engine.bufferBudget.taken()).as("at most the pool's spares").isLessThanOrEqualTo(2L * BUFFER_SIZE);
+            backend.assertNoFailures();
+        }
+    }
+
+    @Test
+    void sparesOnOneReactorDoNotStarveTheOther() throws Exception {
+        // One buffer for two reactors: were it kept as a spare by the reactor that used it last,
+        // the other reactor's connections would wait for it for good.
+        try (EchoServer echo = EchoServer.start();
+                RunningProxy proxy = Loopback.proxyTo(echo).reactorThreads(2).bufferSize(BUFFER_SIZE)
+                        .maxBufferMemory(BUFFER_SIZE).start()) {
+            for (int i = 0; i < 10; i++) {
+                try (Socket client = Sockets.connect(proxy.localAddress(), Duration.ofSeconds(5))) {
+                    EchoServer.assertEchoes(client, new byte[] {(byte) i});
+                }
+            }
+        }
+    }
+
+    @Test
+    void aConnectionHoldingABufferAlwaysGetsItsSecond() throws Exception {
+        // A backend that echoes with blocking writes stops reading while the proxy does not read
+        // its echo. With a one-buffer budget, the upload holds the buffer while the backend does
+        // not read it, and the echo needs a second one: were it to wait for the budget, the
+        // connection would wedge for good.
+        long size = 256 * 1024; // wedged after about 100 KiB before a second buffer was allowed
+        try (ScriptedServer backend = ScriptedServer.start(socket -> {
+                    socket.setSendBufferSize(SOCKET_BUFFER);
+                    socket.setReceiveBufferSize(SOCKET_BUFFER);
+                    byte[] chunk = new byte[16 * 1024];
+                    for (int n; (n = socket.getInputStream().read(chunk)) >= 0; ) {
+                        socket.getOutputStream().write(chunk, 0, n);
+                    }
+                    socket.shutdownOutput();
+                });
+                RunningProxy proxy = Loopback.proxyTo(backend).reactorThreads(1).bufferSize(BUFFER_SIZE)
+                        .maxBufferMemory(BUFFER_SIZE).sendBufferSize(SOCKET_BUFFER).receiveBufferSize(SOCKET_BUFFER)
+                        .start();
+                Socket client = Sockets.connect(proxy.localAddress(), Duration.ofSeconds(30))) {
+            CompletableFuture<Payloads.Received> echoed = Async.start("reader",
+                    () -> Payloads.drain(client.getInputStream(), 2 * size));
+            // Written by another thread: a wedged connection blocks the writer, and the bounded
+            // wait below, not a blocked write, is what ends the test then.
+            CompletableFuture<String> sent = Async.start("writer", () -> {
+                String digest = Payloads.write(client.getOutputStream(), 7, size);
+                client.shutdownOutput();
+                return digest;
+            });
+            assertThat(echoed.get(40, TimeUnit.SECONDS))
+                    .isEqualTo(new Payloads.Received(size, sent.get(5, TimeUnit.SECONDS)));
             backend.assertNoFailures();
         }
     }

@@ -13,7 +13,7 @@ class BufferPoolTest {
     @Test
     void reusesBuffersAndKeepsAtMostMaxIdle() {
         BufferBudget budget = new BufferBudget(1 << 20);
-        BufferPool pool = new BufferPool(1024, 2, budget);
+        BufferPool pool = new BufferPool(1024, 2, budget); // spares kept: far below half the budget
         List<ByteBuffer> taken = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
             ByteBuffer b = pool.acquire();
@@ -54,16 +54,41 @@ class BufferPoolTest {
     }
 
     @Test
-    void theProxysOwnHeaderMayGoOverBudgetAndGivesItBack() {
-        BufferBudget budget = new BufferBudget(1024);
+    void aSecondBufferMayGoUpToTwiceTheLimitAndTheProxysHeaderBeyond() {
+        BufferBudget budget = new BufferBudget(2048);
         BufferPool pool = new BufferPool(1024, 0, budget);
-        ByteBuffer relay = pool.acquire();
-        ByteBuffer header = pool.acquireEvenOverBudget();
+        List<ByteBuffer> taken = new ArrayList<>(List.of(pool.acquire(), pool.acquire()));
+        assertThat(pool.acquire()).isNull();
+        taken.add(pool.acquireSecond());
+        taken.add(pool.acquireSecond());
+        assertThat(taken).doesNotContainNull();
+        assertThat(pool.acquireSecond()).as("twice the limit is the bound").isNull();
+        ByteBuffer header = pool.acquireAnyway();
         assertThat(header).isNotNull();
-        assertThat(budget.taken()).isEqualTo(2048);
+        assertThat(budget.taken()).isEqualTo(5 * 1024);
         pool.release(header);
-        pool.release(relay);
+        taken.forEach(pool::release);
         assertThat(budget.taken()).isZero();
+    }
+
+    @Test
+    void sparesAreKeptOnlyWhileTheBudgetIsLessThanHalfTaken() {
+        BufferBudget budget = new BufferBudget(4 * 1024);
+        BufferPool pool = new BufferPool(1024, 8, budget);
+        List<ByteBuffer> taken = List.of(pool.acquire(), pool.acquire(), pool.acquire(), pool.acquire());
+        taken.forEach(pool::release);
+        // Released at 4, 3, 2 and 1 KiB taken: the last two leave at most half the budget taken.
+        assertThat(pool.idle()).isEqualTo(2);
+        assertThat(budget.taken()).isEqualTo(2 * 1024);
+    }
+
+    @Test
+    void runningOutOfDirectMemoryFirstLowersTheBudgetToHalfOfWhatFitted() {
+        BufferBudget budget = new BufferBudget(1 << 20);
+        assertThat(budget.lowerAfterOutOfMemory(64 * 1024, 1024)).isEqualTo(32 * 1024);
+        assertThat(budget.limit()).isEqualTo(32 * 1024);
+        assertThat(budget.lowerAfterOutOfMemory(1024, 4096)).as("never below one buffer").isEqualTo(4096);
+        assertThat(budget.lowerAfterOutOfMemory(1 << 30, 4096)).as("never raised").isEqualTo(4096);
     }
 
     @Test
@@ -79,8 +104,8 @@ class BufferPoolTest {
     }
 
     @Test
-    void theSharedBudgetIsThreeQuartersOfTheJvmsDirectMemoryLimit() {
-        assertThat(BufferBudget.shared().limit()).isEqualTo((long) (BufferBudget.jvmDirectMemoryLimit() * 0.75));
+    void theSharedBudgetIsThreeEighthsOfTheJvmsDirectMemoryLimit() {
+        assertThat(BufferBudget.shared().limit()).isEqualTo((long) (BufferBudget.jvmDirectMemoryLimit() * 0.375));
         assertThat(BufferBudget.jvmDirectMemoryLimit()).isPositive();
         assertThat(DirectBuffers.freesAtOnce()).as("sun.misc.Unsafe.invokeCleaner on this JDK").isTrue();
         assertThatThrownBy(() -> new BufferBudget(0)).hasMessageContaining("limit 0 must be positive");

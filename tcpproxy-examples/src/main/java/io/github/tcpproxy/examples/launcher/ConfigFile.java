@@ -50,7 +50,7 @@ import org.yaml.snakeyaml.error.YAMLException;
  * keepalive: true
  * send-buffer-size: 0      # 0: the system's default
  * receive-buffer-size: 0
- * max-buffer-memory: 0     # 0: 3/4 of -XX:MaxDirectMemorySize, shared by the JVM's proxies
+ * max-buffer-memory: 0     # 0: 3/8 of -XX:MaxDirectMemorySize, shared by the JVM's proxies
  * allow: [10.0.0.0/8, "2001:db8::/32"]
  * deny: 10.6.6.0/24
  * access-log: access.log   # or - for standard output; see AccessLog

@@ -149,8 +149,9 @@ final class LauncherCommand {
     Integer receiveBufferSize;
 
     @Option(names = "--max-buffer-memory", paramLabel = "BYTES",
-            description = "Most memory the relay buffers may take; when it is spent, connections that need a"
-                    + " buffer wait for one. Default: 0 (three quarters of -XX:MaxDirectMemorySize).")
+            description = "Memory for relay buffers; when it is spent, connections that need a buffer wait for"
+                    + " one (a connection holding one may take a second, so at most twice this is used)."
+                    + " Default: 0 (three eighths of -XX:MaxDirectMemorySize).")
     Long maxBufferMemory;
 
     @Option(names = "--allow", paramLabel = "CIDR[,CIDR...]", split = ",",
