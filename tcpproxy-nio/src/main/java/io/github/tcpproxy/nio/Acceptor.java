@@ -81,7 +81,7 @@ final class Acceptor implements Handler {
                 address = (InetSocketAddress) client.getRemoteAddress();
             } catch (IOException e) {
                 log.debug("client lost before it could be served: {}", e.toString());
-                closeQuietly(client);
+                Reactor.closeQuietly(client);
                 continue;
             }
             RefusalReason refusal = proxy.admit(address.getAddress());
@@ -113,7 +113,7 @@ final class Acceptor implements Handler {
             case RATE_LIMITED -> reactor.refusedRateLimited++;
             default -> throw new AssertionError(reason);
         }
-        closeQuietly(client);
+        Reactor.closeQuietly(client);
         refusedSinceLog++;
         long now = System.nanoTime();
         if (now - lastRefusalLog >= TimeUnit.SECONDS.toNanos(1)) {
@@ -134,14 +134,6 @@ final class Acceptor implements Handler {
             case MAX_CONNECTIONS_PER_CLIENT -> "max connections per client reached";
             case RATE_LIMITED -> "connection rate per client exceeded";
         };
-    }
-
-    private static void closeQuietly(SocketChannel client) {
-        try {
-            client.close();
-        } catch (IOException e) {
-            log.trace("close failed", e);
-        }
     }
 
     private void pause(IOException cause) {

@@ -48,7 +48,10 @@ final class BufferBudget {
         return Shared.INSTANCE;
     }
 
-    /** Takes {@code bytes} if what is taken stays within {@code ceiling} bytes. */
+    /**
+     * Takes {@code bytes} if what is taken stays within {@code ceiling} bytes; a ceiling of
+     * {@link Long#MAX_VALUE} takes them whatever is taken already.
+     */
     boolean tryTake(long bytes, long ceiling) {
         while (true) {
             long now = taken.get();
@@ -61,12 +64,7 @@ final class BufferBudget {
         }
     }
 
-    /** Takes {@code bytes} whatever is taken already, for the few buffers that cannot wait. */
-    void take(long bytes) {
-        taken.addAndGet(bytes);
-    }
-
-    /** Gives back what {@link #tryTake} or {@link #take} took. */
+    /** Gives back what {@link #tryTake} took. */
     void give(long bytes) {
         taken.addAndGet(-bytes);
     }

@@ -59,9 +59,7 @@ final class BufferPool {
     private ByteBuffer acquire(long ceiling) {
         ByteBuffer b = idle.pollFirst();
         if (b == null) {
-            if (ceiling == Long.MAX_VALUE) {
-                budget.take(bufferSize);
-            } else if (!budget.tryTake(bufferSize, ceiling)) {
+            if (!budget.tryTake(bufferSize, ceiling)) {
                 return null;
             }
             b = allocate();
@@ -100,8 +98,7 @@ final class BufferPool {
             b.clear();
             idle.offerFirst(b);
         } else {
-            DirectBuffers.free(b);
-            budget.give(bufferSize);
+            free(b);
         }
     }
 
@@ -114,9 +111,14 @@ final class BufferPool {
     /** Frees the spare buffers and gives their memory back to the budget: the reactor has ended. */
     void close() {
         for (ByteBuffer b; (b = idle.pollFirst()) != null; ) {
-            DirectBuffers.free(b);
-            budget.give(bufferSize);
+            free(b);
         }
+    }
+
+    /** Frees a buffer of this pool at once and gives its memory back to the budget. */
+    private void free(ByteBuffer b) {
+        DirectBuffers.free(b);
+        budget.give(bufferSize);
     }
 
     /** Buffers handed out and not yet released. */

@@ -368,8 +368,7 @@ final class Connection implements Handler, SelectionContext {
             try {
                 up.onReadable();
             } catch (IOException e) {
-                log.debug("#{} I/O failure, resetting both sides: {}", id, e.toString());
-                reset(End.RESET, Side.CLIENT);
+                resetAfterFailure(e, Side.CLIENT);
                 return;
             }
         }
@@ -487,10 +486,14 @@ final class Connection implements Handler, SelectionContext {
             }
             updateInterest();
         } catch (IOException e) {
-            // A reset, a broken pipe or another I/O failure: pass it on as a reset.
-            log.debug("#{} I/O failure, resetting both sides: {}", id, e.toString());
-            reset(End.RESET, key == clientKey ? Side.CLIENT : Side.BACKEND);
+            resetAfterFailure(e, key == clientKey ? Side.CLIENT : Side.BACKEND);
         }
+    }
+
+    /** A reset, a broken pipe or another I/O failure on {@code side}'s socket: pass it on as a reset. */
+    private void resetAfterFailure(IOException e, Side side) {
+        log.debug("#{} I/O failure, resetting both sides: {}", id, e.toString());
+        reset(End.RESET, side);
     }
 
     void updateInterest() {

@@ -276,7 +276,8 @@ final class Reactor implements Runnable {
         }
     }
 
-    private static void closeQuietly(SocketChannel channel) {
+    /** Closes {@code channel}, logging (at trace) rather than throwing a failure to close. */
+    static void closeQuietly(SocketChannel channel) {
         try {
             channel.close();
         } catch (IOException e) {
