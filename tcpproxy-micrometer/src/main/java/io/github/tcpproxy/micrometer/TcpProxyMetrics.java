@@ -5,14 +5,21 @@ import io.github.tcpproxy.ProxyStats;
 import io.github.tcpproxy.RunningProxy;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import java.net.InetSocketAddress;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -48,17 +55,26 @@ import java.util.function.ToDoubleFunction;
  *   <tr><td>{@code tcpproxy.backend.weight}</td><td>gauge (effective weight)</td><td>{@code backend}</td></tr>
  * </table>
  *
- * <p>Backend meters are registered for the backends present at {@link #bindTo}; after adding
- * backends at run time, call {@link #bindTo} again to register theirs (meters already there are
- * kept). A removed backend's gauges read NaN. One snapshot serves all meters read within 100 ms,
- * so a registry scraping every meter costs one {@code stats()} call. Thread-safe.
+ * <p>Backend meters follow the proxy's backends: those present at {@link #bindTo} are registered
+ * then, and each time the meters are read (a scrape, a publish) against a newer snapshot, the meters
+ * of backends added since are registered and those of backends removed since are removed from the
+ * registry, so a scrape after the change shows it (the one that noticed it may not yet). A
+ * backend's meters stop counting when it is removed, even while its last connections finish; the
+ * proxy-wide meters count those. One snapshot serves all meters read within 100 ms, so a registry
+ * scraping every meter costs one {@code stats()} call. Thread-safe; reading a meter never waits
+ * for another thread's registering.
  */
 public final class TcpProxyMetrics implements MeterBinder {
     private static final long SNAPSHOT_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
     private final RunningProxy proxy;
     private final Tags tags;
-    private final Set<InetSocketAddress> bound = new HashSet<>();
+    /** Guards {@link #backendMeters} and the registering and removing of backend meters. */
+    private final ReentrantLock backendLock = new ReentrantLock();
+    /** Per registry bound to (by identity), the meters registered there for each backend. */
+    private final Map<MeterRegistry, Map<InetSocketAddress, List<Meter>>> backendMeters = new IdentityHashMap<>();
+    /** The snapshot whose backends the backend meters match; a newer one is matched at the next read. */
+    private volatile ProxyStats matched;
     private ProxyStats snapshot;
     private long snapshotAt;
 
@@ -80,9 +96,12 @@ public final class TcpProxyMetrics implements MeterBinder {
         this.tags = Tags.of(tags);
     }
 
-    /** Registers the meters, and those of backends not yet registered. */
+    /**
+     * Registers the meters in {@code registry}, with those of the proxy's backends; binding to the
+     * same registry again registers nothing twice.
+     */
     @Override
-    public synchronized void bindTo(MeterRegistry registry) {
+    public void bindTo(MeterRegistry registry) {
         gauge(registry, "tcpproxy.connections.active", "client connections open now", Tags.empty(),
                 m -> m.stats().activeConnections());
         counter(registry, "tcpproxy.connections", "client connections served since start", Tags.empty(),
@@ -116,57 +135,126 @@ public final class TcpProxyMetrics implements MeterBinder {
                 m -> m.stats().acceptFailures());
         counter(registry, "tcpproxy.buffer.waits", "times a connection waited for a relay buffer (budget spent)",
                 Tags.empty(), m -> m.stats().bufferWaits());
-        for (BackendStatus b : proxy.backends()) {
-            if (bound.add(b.address())) {
-                bindBackend(registry, b.address());
+        synchronized (this) {
+            snapshot = null; // the backends of now, not of a snapshot from before they changed
+        }
+        stats();
+        backendLock.lock();
+        try {
+            backendMeters.putIfAbsent(registry, new HashMap<>());
+            matchLatest(true);
+        } finally {
+            backendLock.unlock();
+        }
+    }
+
+    /**
+     * Brings the backend meters in line with the latest snapshot. Always the latest, never the one a
+     * reading thread happened to hold: snapshots only get newer, so the meters never go back to
+     * an older set of backends. {@code always}: even if it was matched already (for a registry
+     * just bound to). Under {@link #backendLock}.
+     */
+    private void matchLatest(boolean always) {
+        ProxyStats latest;
+        synchronized (this) {
+            latest = snapshot;
+        }
+        if (always || latest != matched) {
+            matchBackends(latest.backends());
+            matched = latest;
+        }
+    }
+
+    /**
+     * Registers, in every registry bound to, the meters of {@code backends} that have none yet, and
+     * removes those of backends not among them. Under {@link #backendLock}.
+     */
+    private void matchBackends(List<BackendStatus> backends) {
+        Set<InetSocketAddress> present = new HashSet<>();
+        for (BackendStatus b : backends) {
+            present.add(b.address());
+        }
+        for (Map.Entry<MeterRegistry, Map<InetSocketAddress, List<Meter>>> e : backendMeters.entrySet()) {
+            MeterRegistry registry = e.getKey();
+            Map<InetSocketAddress, List<Meter>> byBackend = e.getValue();
+            for (Iterator<Map.Entry<InetSocketAddress, List<Meter>>> it = byBackend.entrySet().iterator();
+                    it.hasNext(); ) {
+                Map.Entry<InetSocketAddress, List<Meter>> registered = it.next();
+                if (!present.contains(registered.getKey())) {
+                    registered.getValue().forEach(registry::remove);
+                    it.remove();
+                }
+            }
+            for (InetSocketAddress address : present) {
+                if (!byBackend.containsKey(address)) {
+                    byBackend.put(address, bindBackend(registry, address));
+                }
             }
         }
     }
 
-    private void bindBackend(MeterRegistry registry, InetSocketAddress address) {
+    private List<Meter> bindBackend(MeterRegistry registry, InetSocketAddress address) {
         Tags t = Tags.of("backend", format(address));
-        gauge(registry, "tcpproxy.backend.connections.active", "connections with both legs open", t,
-                m -> m.backend(address, BackendStatus::activeConnections));
-        gauge(registry, "tcpproxy.backend.connections.inactive", "connections connecting or half-closed", t,
-                m -> m.backend(address, BackendStatus::inactiveConnections));
-        counter(registry, "tcpproxy.backend.connections", "connections sent to the backend", t,
-                m -> m.backend(address, BackendStatus::totalConnections));
-        bytes(registry, "tcpproxy.backend.bytes", "bytes relayed", t.and("direction", "client_to_backend"),
-                m -> m.backend(address, BackendStatus::bytesClientToBackend));
-        bytes(registry, "tcpproxy.backend.bytes", "bytes relayed", t.and("direction", "backend_to_client"),
-                m -> m.backend(address, BackendStatus::bytesBackendToClient));
-        counter(registry, "tcpproxy.backend.connect.failures", "connects that failed or timed out", t,
-                m -> m.backend(address, BackendStatus::connectFailures));
-        gauge(registry, "tcpproxy.backend.up", "1 if health checking considers it up, else 0", t,
-                m -> m.backend(address, b -> b.up() ? 1 : 0));
-        gauge(registry, "tcpproxy.backend.weight", "the weight the strategies use now", t,
-                m -> m.backend(address, BackendStatus::effectiveWeight));
+        return List.of(
+                gauge(registry, "tcpproxy.backend.connections.active", "connections with both legs open", t,
+                        m -> m.backend(address, BackendStatus::activeConnections)),
+                gauge(registry, "tcpproxy.backend.connections.inactive", "connections connecting or half-closed", t,
+                        m -> m.backend(address, BackendStatus::inactiveConnections)),
+                counter(registry, "tcpproxy.backend.connections", "connections sent to the backend", t,
+                        m -> m.backend(address, BackendStatus::totalConnections)),
+                bytes(registry, "tcpproxy.backend.bytes", "bytes relayed", t.and("direction", "client_to_backend"),
+                        m -> m.backend(address, BackendStatus::bytesClientToBackend)),
+                bytes(registry, "tcpproxy.backend.bytes", "bytes relayed", t.and("direction", "backend_to_client"),
+                        m -> m.backend(address, BackendStatus::bytesBackendToClient)),
+                counter(registry, "tcpproxy.backend.connect.failures", "connects that failed or timed out", t,
+                        m -> m.backend(address, BackendStatus::connectFailures)),
+                gauge(registry, "tcpproxy.backend.up", "1 if health checking considers it up, else 0", t,
+                        m -> m.backend(address, b -> b.up() ? 1 : 0)),
+                gauge(registry, "tcpproxy.backend.weight", "the weight the strategies use now", t,
+                        m -> m.backend(address, BackendStatus::effectiveWeight)));
     }
 
-    private void gauge(MeterRegistry registry, String name, String description, Tags extra,
+    private Meter gauge(MeterRegistry registry, String name, String description, Tags extra,
             ToDoubleFunction<TcpProxyMetrics> f) {
-        Gauge.builder(name, this, f).description(description).tags(tags.and(extra)).register(registry);
+        return Gauge.builder(name, this, f).description(description).tags(tags.and(extra)).register(registry);
     }
 
-    private void counter(MeterRegistry registry, String name, String description, Tags extra,
+    private Meter counter(MeterRegistry registry, String name, String description, Tags extra,
             ToDoubleFunction<TcpProxyMetrics> f) {
-        FunctionCounter.builder(name, this, f).description(description).tags(tags.and(extra)).register(registry);
-    }
-
-    private void bytes(MeterRegistry registry, String name, String description, Tags extra,
-            ToDoubleFunction<TcpProxyMetrics> f) {
-        FunctionCounter.builder(name, this, f).description(description).baseUnit("bytes").tags(tags.and(extra))
+        return FunctionCounter.builder(name, this, f).description(description).tags(tags.and(extra))
                 .register(registry);
     }
 
-    /** The latest snapshot, taken again when older than 100 ms. */
-    private synchronized ProxyStats stats() {
-        long now = System.nanoTime();
-        if (snapshot == null || now - snapshotAt > SNAPSHOT_NANOS) {
-            snapshot = proxy.stats();
-            snapshotAt = now;
+    private Meter bytes(MeterRegistry registry, String name, String description, Tags extra,
+            ToDoubleFunction<TcpProxyMetrics> f) {
+        return FunctionCounter.builder(name, this, f).description(description).baseUnit("bytes")
+                .tags(tags.and(extra)).register(registry);
+    }
+
+    /**
+     * The latest snapshot, taken again when older than 100 ms; a new one brings the backend meters
+     * in line with its backends, unless another thread is doing that now (it is done at a later
+     * read then: a registry's reading thread must not wait on a thread that may be waiting on the
+     * registry).
+     */
+    private ProxyStats stats() {
+        ProxyStats s;
+        synchronized (this) {
+            long now = System.nanoTime();
+            if (snapshot == null || now - snapshotAt > SNAPSHOT_NANOS) {
+                snapshot = proxy.stats();
+                snapshotAt = now;
+            }
+            s = snapshot;
         }
-        return snapshot;
+        if (s != matched && backendLock.tryLock()) {
+            try {
+                matchLatest(false);
+            } finally {
+                backendLock.unlock();
+            }
+        }
+        return s;
     }
 
     private double backend(InetSocketAddress address, ToDoubleFunction<BackendStatus> f) {

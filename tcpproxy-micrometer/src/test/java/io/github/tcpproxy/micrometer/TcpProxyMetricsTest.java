@@ -15,6 +15,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -52,14 +53,67 @@ class TcpProxyMetricsTest {
                     .isEqualTo(1);
             assertThat(registry.get("tcpproxy.backend.up").tag("backend", backend).gauge().value()).isEqualTo(1);
 
+            // No bindTo again: a read of any meter against a newer snapshot (they are reused for
+            // 100 ms) registers the added backend's meters and removes the removed one's.
+            String added = "127.0.0.1:" + later.port();
             proxy.addBackend(Backend.of(later.address()));
-            metrics.bindTo(registry);
-            // Snapshots are reused for 100 ms: the new backend shows in the next one.
-            Await.until("the added backend's weight", Duration.ofSeconds(5), () -> registry.get("tcpproxy.backend.weight")
-                    .tag("backend", "127.0.0.1:" + later.port()).gauge().value() == 1);
+            Await.until("the added backend's meters", Duration.ofSeconds(5),
+                    () -> read(registry)
+                            && registry.find("tcpproxy.backend.weight").tag("backend", added).gauge() != null);
+            assertThat(registry.get("tcpproxy.backend.weight").tag("backend", added).gauge().value()).isEqualTo(1);
+            assertThat(registry.get("tcpproxy.backend.connections").tag("backend", added).functionCounter().count())
+                    .isZero();
+
             proxy.removeBackend(echo.address());
-            Await.until("a removed backend reads NaN", Duration.ofSeconds(5),
-                    () -> Double.isNaN(registry.get("tcpproxy.backend.up").tag("backend", backend).gauge().value()));
+            Await.until("the removed backend's meters gone", Duration.ofSeconds(5),
+                    () -> read(registry)
+                            && registry.find("tcpproxy.backend.up").tag("backend", backend).meters().isEmpty());
+            assertThat(registry.find("tcpproxy.backend.bytes").tag("backend", backend).meters()).isEmpty();
+            assertThat(registry.get("tcpproxy.backend.up").tag("backend", added).gauge().value()).isEqualTo(1);
+
+            // Added back: its meters come back.
+            proxy.addBackend(Backend.of(echo.address()));
+            Await.until("the re-added backend's meters", Duration.ofSeconds(5),
+                    () -> read(registry)
+                            && registry.find("tcpproxy.backend.up").tag("backend", backend).gauge() != null);
+            assertThat(registry.get("tcpproxy.backend.up").tag("backend", backend).gauge().value()).isEqualTo(1);
         }
+    }
+
+    @Test
+    void everyRegistryBoundToGetsTheBackendMetersOnce() throws Exception {
+        MeterRegistry first = new SimpleMeterRegistry();
+        MeterRegistry second = new SimpleMeterRegistry();
+        try (EchoServer echo = EchoServer.start();
+                EchoServer later = EchoServer.start();
+                RunningProxy proxy = TcpProxy.builder()
+                        .listen(new InetSocketAddress(Sockets.loopback(), 0))
+                        .backend(echo.backend())
+                        .drainTimeout(Duration.ofSeconds(1))
+                        .start()) {
+            TcpProxyMetrics metrics = new TcpProxyMetrics(proxy);
+            metrics.bindTo(first);
+            read(first);
+            metrics.bindTo(second); // after the first registry's meters matched the same backends
+            metrics.bindTo(second);
+            String backend = "127.0.0.1:" + echo.port();
+            for (MeterRegistry registry : List.of(first, second)) {
+                assertThat(registry.find("tcpproxy.backend.up").tag("backend", backend).meters()).hasSize(1);
+                assertThat(registry.find("tcpproxy.connections.active").meters()).hasSize(1);
+            }
+
+            // A change seen through one registry's reads reaches the other one too.
+            String added = "127.0.0.1:" + later.port();
+            proxy.addBackend(Backend.of(later.address()));
+            Await.until("the added backend's meters in the first registry", Duration.ofSeconds(5),
+                    () -> read(first) && first.find("tcpproxy.backend.up").tag("backend", added).gauge() != null);
+            assertThat(second.find("tcpproxy.backend.up").tag("backend", added).meters()).hasSize(1);
+        }
+    }
+
+    /** Reads a meter, as a scrape would; true, for use in a wait's condition. */
+    private static boolean read(MeterRegistry registry) {
+        registry.get("tcpproxy.connections.active").gauge().value();
+        return true;
     }
 }
