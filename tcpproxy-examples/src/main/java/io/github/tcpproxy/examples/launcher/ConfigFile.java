@@ -3,6 +3,7 @@ package io.github.tcpproxy.examples.launcher;
 import io.github.tcpproxy.Backend;
 import io.github.tcpproxy.HealthCheck;
 import java.io.IOException;
+import java.math.BigInteger;
 import java.nio.charset.CharacterCodingException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
@@ -31,7 +32,7 @@ import org.yaml.snakeyaml.error.YAMLException;
  * connect-attempts: 3
  * drain-timeout: 10s
  * threads: 2
- * buffer-size: 262144
+ * buffer-size: 256k       # sizes: bytes (262144), or k, m, g (KiB, MiB, GiB), see ByteSizes
  * health-check:            # or: true (every 2s, timeout 2s, rise 2, fall 3), false
  *   interval: 1s
  *   timeout: 500ms
@@ -50,7 +51,7 @@ import org.yaml.snakeyaml.error.YAMLException;
  * keepalive: true
  * send-buffer-size: 0      # 0: the system's default
  * receive-buffer-size: 0
- * max-buffer-memory: 0     # 0: 3/8 of -XX:MaxDirectMemorySize, shared by the JVM's proxies
+ * max-buffer-memory: 512m  # 0 or absent: 3/8 of -XX:MaxDirectMemorySize, shared by the JVM's proxies
  * allow: [10.0.0.0/8, "2001:db8::/32"]
  * deny: 10.6.6.0/24
  * access-log: access.log   # or - for standard output; see AccessLog
@@ -154,7 +155,7 @@ final class ConfigFile {
                 case "connect-attempts" -> connectAttempts = integer(where, value);
                 case "drain-timeout" -> drainTimeout = duration(where, value);
                 case "threads" -> threads = integer(where, value);
-                case "buffer-size" -> bufferSize = integer(where, value);
+                case "buffer-size" -> bufferSize = intSize(where, value);
                 case "health-check" -> healthCheck = healthCheck(where, value);
                 case "max-fails" -> maxFails = integer(where, value);
                 case "fail-timeout" -> failTimeout = duration(where, value);
@@ -288,12 +289,28 @@ final class ConfigFile {
                 + ", found " + describeValue(value));
     }
 
-    static Long longInteger(String where, Object value) {
-        if (value instanceof Integer || value instanceof Long) {
-            return ((Number) value).longValue();
+    /**
+     * A size in bytes that fits an {@code int}: YAML's number ({@code 262144}) or text such as
+     * {@code 256k}; see {@link ByteSizes}.
+     */
+    static Integer intSize(String where, Object value) {
+        return ByteSizes.parseInt(where, sizeText(where, value));
+    }
+
+    /** A size in bytes that fits a {@code long}; see {@link #intSize}. */
+    static Long longSize(String where, Object value) {
+        return ByteSizes.parse(where, sizeText(where, value));
+    }
+
+    private static String sizeText(String where, Object value) {
+        if (value instanceof String || value instanceof Integer || value instanceof Long
+                || value instanceof BigInteger) {
+            // A number goes through the same parser as text, so that a negative or too large one
+            // gets the same message.
+            return String.valueOf(value);
         }
-        throw new IllegalArgumentException(where + ": expected a whole number up to " + Long.MAX_VALUE
-                + ", found " + describeValue(value));
+        throw new IllegalArgumentException(where + ": expected " + ByteSizes.EXPECTED + ", found "
+                + describeValue(value));
     }
 
     static Duration duration(String where, Object value) {

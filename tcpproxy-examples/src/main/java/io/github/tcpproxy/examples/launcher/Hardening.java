@@ -189,7 +189,8 @@ record Hardening(
                 case "send-proxy-protocol" -> proxyProtocol(where, value);
                 case "allow", "deny" -> ConfigFile.textList(where, value, "CIDR ranges such as 10.0.0.0/8");
                 case "access-log" -> ConfigFile.text(where, value, "a file name, or - for standard output");
-                case "max-buffer-memory" -> ConfigFile.longInteger(where, value);
+                case "send-buffer-size", "receive-buffer-size" -> ConfigFile.intSize(where, value);
+                case "max-buffer-memory" -> ConfigFile.longSize(where, value);
                 default -> ConfigFile.integer(where, value);
             };
             return true;

@@ -41,6 +41,8 @@ import picocli.CommandLine.TypeConversionException;
         footer = {
             "",
             "Durations: 500ms, 2s, 1m, 1h, 0, or ISO-8601 such as PT2S.",
+            "Sizes: bytes such as 262144, or with a unit k, m or g, each a power of 1024: 256k, 64m, 1g"
+                    + " (also kb/KiB, mb/MiB, gb/GiB; any case).",
             "Flags override the config file's values; --backend flags replace its backends list.",
             "With --config, SIGHUP re-reads the file and applies its backends to the running proxy"
                     + " (added, removed, re-weighted; open connections finish); other changes need a restart.",
@@ -79,8 +81,9 @@ final class LauncherCommand {
             description = "Reactor threads. Default: the number of processors.")
     Integer threads;
 
-    @Option(names = "--buffer-size", paramLabel = "BYTES",
-            description = "Relay buffer size, 1024-16777216. Default: 262144.")
+    @Option(names = "--buffer-size", paramLabel = "SIZE", converter = IntSizeConverter.class,
+            description = "Relay buffer size, 1024-16777216 bytes (1k-16m); a unit such as 256k is accepted."
+                    + " Default: 256k.")
     Integer bufferSize;
 
     @Option(names = "--health-check", paramLabel = "KEY=VAL[,...]", arity = "0..1", fallbackValue = "on",
@@ -140,17 +143,20 @@ final class LauncherCommand {
             description = "SO_KEEPALIVE on both sockets of each connection. Default: true.")
     Boolean keepAlive;
 
-    @Option(names = "--send-buffer-size", paramLabel = "BYTES",
-            description = "SO_SNDBUF of both sockets of each connection. Default: 0 (the system's).")
+    @Option(names = "--send-buffer-size", paramLabel = "SIZE", converter = IntSizeConverter.class,
+            description = "SO_SNDBUF of both sockets of each connection, up to 256m; a unit such as 512k is"
+                    + " accepted. Default: 0 (the system's).")
     Integer sendBufferSize;
 
-    @Option(names = "--receive-buffer-size", paramLabel = "BYTES",
-            description = "SO_RCVBUF of both sockets of each connection. Default: 0 (the system's).")
+    @Option(names = "--receive-buffer-size", paramLabel = "SIZE", converter = IntSizeConverter.class,
+            description = "SO_RCVBUF of both sockets of each connection, up to 256m; a unit such as 512k is"
+                    + " accepted. Default: 0 (the system's).")
     Integer receiveBufferSize;
 
-    @Option(names = "--max-buffer-memory", paramLabel = "BYTES",
-            description = "Memory for relay buffers; when it is spent, connections that need a buffer wait for"
-                    + " one (a connection holding one may take a second, so at most twice this is used)."
+    @Option(names = "--max-buffer-memory", paramLabel = "SIZE", converter = LongSizeConverter.class,
+            description = "Memory for relay buffers, such as 512m or 2g; when it is spent, connections that need"
+                    + " a buffer wait for one (a connection holding one may take a second, so at most twice this"
+                    + " is used)."
                     + " Default: 0 (three eighths of -XX:MaxDirectMemorySize).")
     Long maxBufferMemory;
 
@@ -229,6 +235,30 @@ final class LauncherCommand {
         public Duration convert(String value) {
             try {
                 return Durations.parse(null, value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    /** Turns size text into bytes for the options that take an {@code int}; see {@link ByteSizes}. */
+    static final class IntSizeConverter implements ITypeConverter<Integer> {
+        @Override
+        public Integer convert(String value) {
+            try {
+                return ByteSizes.parseInt(null, value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    /** Turns size text into bytes for the options that take a {@code long}; see {@link ByteSizes}. */
+    static final class LongSizeConverter implements ITypeConverter<Long> {
+        @Override
+        public Long convert(String value) {
+            try {
+                return ByteSizes.parse(null, value);
             } catch (IllegalArgumentException e) {
                 throw new TypeConversionException(e.getMessage());
             }

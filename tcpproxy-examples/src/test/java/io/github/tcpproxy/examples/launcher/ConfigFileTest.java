@@ -375,13 +375,100 @@ class ConfigFileTest {
     }
 
     @Test
+    void sizesInTheFileTakeAUnitOrPlainBytes() {
+        Settings s = ConfigFile.parse("""
+                buffer-size: 128k
+                send-buffer-size: 1M
+                receive-buffer-size: 512 KiB
+                max-buffer-memory: 3g
+                """, "p.yaml");
+
+        assertThat(s.bufferSize()).isEqualTo(128 * 1024);
+        assertThat(s.hardening().sendBufferSize()).isEqualTo(1024 * 1024);
+        assertThat(s.hardening().receiveBufferSize()).isEqualTo(512 * 1024);
+        assertThat(s.hardening().maxBufferMemory()).isEqualTo(3L << 30);
+        s.newBuilder(); // every value is valid for the builder
+        // Plain numbers, as YAML reads them (Integer, Long), keep working; so does a quoted one.
+        assertThat(ConfigFile.parse("buffer-size: 262144\n", "p.yaml").bufferSize()).isEqualTo(262144);
+        assertThat(ConfigFile.parse("buffer-size: '262144'\n", "p.yaml").bufferSize()).isEqualTo(262144);
+        assertThat(ConfigFile.parse("max-buffer-memory: 3221225472\n", "p.yaml").hardening().maxBufferMemory())
+                .isEqualTo(3L << 30);
+        assertThat(ConfigFile.parse("send-buffer-size: 0\n", "p.yaml").hardening().sendBufferSize()).isZero();
+    }
+
+    @Test
+    void sizeFlagsTakeAUnitOrPlainBytes() {
+        Settings flags = parseFlags("--buffer-size", "128k", "--send-buffer-size", "1m",
+                "--receive-buffer-size=256KiB", "--max-buffer-memory", "64m").toSettings();
+
+        assertThat(flags.bufferSize()).isEqualTo(128 * 1024);
+        assertThat(flags.hardening().sendBufferSize()).isEqualTo(1024 * 1024);
+        assertThat(flags.hardening().receiveBufferSize()).isEqualTo(256 * 1024);
+        assertThat(flags.hardening().maxBufferMemory()).isEqualTo(64L << 20);
+        flags.newBuilder();
+        assertThat(parseFlags("--buffer-size", "262144").toSettings().bufferSize()).isEqualTo(262144);
+        // A flag in bytes overrides the file's size with a unit, and the other way round.
+        Settings file = ConfigFile.parse("buffer-size: 64k\nmax-buffer-memory: 1g\n", "p.yaml");
+        Settings merged = file.overriddenBy(parseFlags("--buffer-size", "1048576").toSettings());
+        assertThat(merged.bufferSize()).isEqualTo(1 << 20);
+        assertThat(merged.hardening().maxBufferMemory()).isEqualTo(1L << 30);
+    }
+
+    @Test
+    void badSizesNameTheKeyOrFlagAndTheValue() {
+        assertThatThrownBy(() -> ConfigFile.parse("buffer-size: 12q\n", "p.yaml"))
+                .hasMessage("p.yaml: buffer-size: expected a size such as 262144, 256k or 1m, found '12q'");
+        assertThatThrownBy(() -> ConfigFile.parse("buffer-size: 1.5\n", "p.yaml"))
+                .hasMessage("p.yaml: buffer-size: expected a size such as 262144, 256k or 1m, found '1.5' (a number)");
+        assertThatThrownBy(() -> ConfigFile.parse("receive-buffer-size: [1k]\n", "p.yaml"))
+                .hasMessage("p.yaml: receive-buffer-size: expected a size such as 262144, 256k or 1m, found a list");
+        assertThatThrownBy(() -> ConfigFile.parse("buffer-size:\n", "p.yaml"))
+                .hasMessage("p.yaml: buffer-size: expected a size such as 262144, 256k or 1m, found nothing");
+        assertThatThrownBy(() -> ConfigFile.parse("send-buffer-size: -1\n", "p.yaml"))
+                .hasMessage("p.yaml: send-buffer-size: size '-1' is negative");
+        assertThatThrownBy(() -> ConfigFile.parse("max-buffer-memory: -64m\n", "p.yaml"))
+                .hasMessage("p.yaml: max-buffer-memory: size '-64m' is negative");
+        // Beyond the Java type: an error, never a wrapped-around value.
+        assertThatThrownBy(() -> ConfigFile.parse("buffer-size: 3g\n", "p.yaml"))
+                .hasMessage("p.yaml: buffer-size: size '3g' is too large; at most 2147483647 bytes");
+        assertThatThrownBy(() -> ConfigFile.parse("buffer-size: 3221225472\n", "p.yaml"))
+                .hasMessage("p.yaml: buffer-size: size '3221225472' is too large; at most 2147483647 bytes");
+        assertThatThrownBy(() -> ConfigFile.parse("max-buffer-memory: 99999999999999999999\n", "p.yaml"))
+                .hasMessage("p.yaml: max-buffer-memory: size '99999999999999999999' is too large;"
+                        + " at most 9223372036854775807 bytes");
+        assertThatThrownBy(() -> ConfigFile.parse("max-buffer-memory: 8589934592g\n", "p.yaml"))
+                .hasMessageContaining("too large");
+        // Flags: picocli names the option in front of the same text.
+        assertThatThrownBy(() -> parseFlags("--buffer-size", "12q"))
+                .isInstanceOf(CommandLine.ParameterException.class)
+                .hasMessage("Invalid value for option '--buffer-size':"
+                        + " expected a size such as 262144, 256k or 1m, found '12q'");
+        assertThatThrownBy(() -> parseFlags("--send-buffer-size", "3g"))
+                .hasMessage("Invalid value for option '--send-buffer-size':"
+                        + " size '3g' is too large; at most 2147483647 bytes");
+        assertThatThrownBy(() -> parseFlags("--max-buffer-memory", "-1k"))
+                .hasMessage("Invalid value for option '--max-buffer-memory': size '-1k' is negative");
+    }
+
+    @Test
+    void theBuilderStillChecksTheRangeOfASizeGivenWithAUnit() {
+        assertThatThrownBy(() -> ConfigFile.parse("buffer-size: 32m\n", "p.yaml").newBuilder())
+                .hasMessage("buffer size 33554432 is out of range 1024-16777216 bytes");
+        assertThatThrownBy(() -> parseFlags("--buffer-size", "1023").toSettings().newBuilder())
+                .hasMessage("buffer size 1023 is out of range 1024-16777216 bytes");
+        assertThatThrownBy(() -> parseFlags("--receive-buffer-size", "1g").toSettings().newBuilder())
+                .hasMessageStartingWith("receive buffer size 1073741824 is out of range");
+        ConfigFile.parse("buffer-size: 16m\nsend-buffer-size: 256m\n", "p.yaml").newBuilder();
+    }
+
+    @Test
     void badLimitValuesAreNamed() {
         assertThatThrownBy(() -> ConfigFile.parse("max-connections: lots\n", "p.yaml"))
                 .hasMessage("p.yaml: max-connections: expected a whole number up to 2147483647, found 'lots'");
         assertThatThrownBy(() -> ConfigFile.parse("max-connections: 99999999999\n", "p.yaml"))
                 .hasMessageContaining("max-connections: expected a whole number");
-        assertThatThrownBy(() -> ConfigFile.parse("max-buffer-memory: 1g\n", "p.yaml"))
-                .hasMessage("p.yaml: max-buffer-memory: expected a whole number up to 9223372036854775807, found '1g'");
+        assertThatThrownBy(() -> ConfigFile.parse("max-buffer-memory: 1q\n", "p.yaml"))
+                .hasMessage("p.yaml: max-buffer-memory: expected a size such as 262144, 256k or 1m, found '1q'");
         assertThatThrownBy(() -> ConfigFile.parse("send-proxy-protocol: v3\n", "p.yaml"))
                 .hasMessage("p.yaml: send-proxy-protocol: PROXY protocol version 'v3' is not one of v1, v2, off");
         assertThat(ConfigFile.parse("send-proxy-protocol: off\n", "p.yaml").hardening().sendProxyProtocol())

@@ -123,6 +123,20 @@ class LauncherServeTest {
     }
 
     @Test
+    void sizesWithUnitsFromTheFileAndFlagsStartAProxyThatServes(@TempDir Path dir) throws Exception {
+        Path config = Files.writeString(dir.resolve("proxy.yaml"), """
+                buffer-size: 128k
+                send-buffer-size: 64 KiB
+                drain-timeout: 1s
+                """, StandardCharsets.UTF_8);
+
+        session = start("--demo", "--config", config.toString(), "--listen", "127.0.0.1:0",
+                "--receive-buffer-size", "64k", "--max-buffer-memory", "64m");
+
+        assertThat(ask(session.localAddress(), "sized")).endsWith("] sized");
+    }
+
+    @Test
     void activeHealthCheckAndMaxConnsFlagsReachTheProxy() throws Exception {
         try (EchoServer echo = EchoServer.start("backend-1", new InetSocketAddress("127.0.0.1", 0))) {
             String dead = "127.0.0.1:" + Sockets.closedPort();

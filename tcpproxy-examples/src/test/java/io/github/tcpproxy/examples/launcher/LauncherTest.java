@@ -36,7 +36,9 @@ class LauncherTest {
         assertThat(run.out).contains("Usage: tcpproxy", "--listen", "--backend", "--strategy",
                 "--connect-timeout", "--connect-attempts", "--drain-timeout", "--threads",
                 "--buffer-size", "--config", "--demo", "--verbose", "--version", "--list-strategies",
-                "--health-check", "--max-fails", "--fail-timeout", "--slow-start", "SIGHUP");
+                "--health-check", "--max-fails", "--fail-timeout", "--slow-start", "SIGHUP",
+                "--buffer-size=SIZE", "--send-buffer-size=SIZE", "--receive-buffer-size=SIZE",
+                "--max-buffer-memory=SIZE", "Sizes: bytes such as 262144, or with a unit k, m or g");
         // The --config help names every key the file takes.
         String help = run.out.replaceAll("\\s+", " ");
         for (String key : ConfigFile.KEYS) {
@@ -113,6 +115,17 @@ class LauncherTest {
                         "--threads", "'many'"),
                 bad(List.of("--buffer-size", "10", "--backend", UNUSED_BACKEND),
                         "buffer size 10 is out of range"),
+                bad(List.of("--buffer-size", "32m", "--backend", UNUSED_BACKEND),
+                        "buffer size 33554432 is out of range 1024-16777216"),
+                bad(List.of("--buffer-size", "12q", "--backend", UNUSED_BACKEND),
+                        "--buffer-size", "expected a size such as 262144, 256k or 1m, found '12q'"),
+                bad(List.of("--buffer-size", "3g", "--backend", UNUSED_BACKEND),
+                        "--buffer-size", "size '3g' is too large; at most 2147483647 bytes"),
+                bad(List.of("--max-buffer-memory", "-1k", "--backend", UNUSED_BACKEND),
+                        "--max-buffer-memory", "size '-1k' is negative"),
+                // Both sizes reach the builder in bytes: its start-time check prints them.
+                bad(List.of("--buffer-size", "128k", "--max-buffer-memory", "64K", "--backend", UNUSED_BACKEND),
+                        "tcpproxy: max buffer memory 65536 is less than one buffer (buffer size 131072)"),
                 bad(List.of("--frobnicate"),
                         "Unknown option: '--frobnicate'"),
                 bad(List.of("--listen"),
@@ -195,6 +208,16 @@ class LauncherTest {
         run = Run.of("--config", badCheck.toString());
         assertThat(run.status).isEqualTo(Launcher.EXIT_USAGE);
         run.assertOneErrorLine(badCheck + ": health-check: health check fall 0 must be 1 or more");
+
+        Path sizes = write(dir, "sizes.yaml", "backends: [127.0.0.1:9]\nbuffer-size: 128k\nmax-buffer-memory: 64kb\n");
+        run = Run.of("--config", sizes.toString());
+        assertThat(run.status).isEqualTo(Launcher.EXIT_USAGE);
+        run.assertOneErrorLine("tcpproxy: max buffer memory 65536 is less than one buffer (buffer size 131072)");
+
+        Path badSize = write(dir, "bad-size.yaml", "backends: [127.0.0.1:9]\nbuffer-size: 12q\n");
+        run = Run.of("--config", badSize.toString());
+        assertThat(run.status).isEqualTo(Launcher.EXIT_USAGE);
+        run.assertOneErrorLine(badSize + ": buffer-size: expected a size such as 262144, 256k or 1m, found '12q'");
 
         run = Run.of("--config", dir.toString());
         assertThat(run.status).isEqualTo(Launcher.EXIT_USAGE);
