@@ -82,13 +82,10 @@ final class ByteSizes {
         if (letter == null) {
             return 1;
         }
-        switch (letter) {
-            case "k":
-                return 1L << 10;
-            case "m":
-                return 1L << 20;
-            default:
-                return 1L << 30;
-        }
+        return switch (letter) {
+            case "k" -> 1L << 10;
+            case "m" -> 1L << 20;
+            default -> 1L << 30; // "g": the pattern admits no other letter
+        };
     }
 }
