@@ -21,7 +21,12 @@ import java.net.InetSocketAddress;
 public interface ConnectionListener {
 
     /**
-     * A client was accepted and passed the access lists and limits.
+     * A client was accepted and passed the access lists and limits. With
+     * {@link TcpProxy.Builder#acceptProxyProtocol(boolean) acceptProxyProtocol} on, this is called
+     * once the client's PROXY protocol header is read, with the address it gives; if the
+     * connection ends before that (a bad or missing header), it is called with the address that
+     * connected, just before {@link #closed}. Either way, once per connection and before the
+     * other calls for it.
      *
      * @param id the connection's number, unique within the proxy, counting from 1
      * @param client the client's address

@@ -82,8 +82,9 @@ public interface RunningProxy extends AutoCloseable {
      * Changes the connection limits of {@link TcpProxy.Builder#maxConnections},
      * {@link TcpProxy.Builder#maxConnectionsPerClient} and
      * {@link TcpProxy.Builder#maxConnectionRatePerClient} for clients accepted from now on; 0
-     * turns a limit off. Open connections are never closed by a lower limit, and connections
-     * opened while a per-client limit was off do not count against it once it is turned on.
+     * turns a limit off. Open connections are never closed by a lower limit, but they count
+     * against it, also those opened while a per-client limit was off: a client with more open than
+     * a new per-client limit gets no new connection until it is under it.
      *
      * @implSpec The default throws {@link UnsupportedOperationException}, for engines without it.
      * @throws IllegalArgumentException naming the value if one is negative

@@ -142,7 +142,10 @@ public final class FaultTarget {
     /**
      * Only connections to the backend at {@code address}: the fault acts on a connection once
      * that backend is chosen for it (and {@link ConnectionFault#allowConnect} is asked only for
-     * it), so other backends are not touched.
+     * it), so other backends are not touched. It is started when that backend has been chosen,
+     * just before the connect (so {@link FaultContext#backend()} is still null in
+     * {@link ConnectionFault#start()}, as for a fault started at accept), and stopped if a failed
+     * connect moves the connection on to another backend.
      *
      * @throws IllegalArgumentException if it is null
      */

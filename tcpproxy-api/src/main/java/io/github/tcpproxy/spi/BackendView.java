@@ -18,7 +18,12 @@ public interface BackendView {
         return backend().address();
     }
 
-    /** The position of this backend in {@link SelectionContext#backends()}, from 0. */
+    /**
+     * The position of this backend in the newest {@link SelectionContext#backends()} list, from 0.
+     * Views are shared between lists, so when a backend before this one is removed, the index
+     * changes at once, also as seen through a list handed out before: use it with the list of the
+     * current call, and key anything kept across calls on the address.
+     */
     int index();
 
     /**

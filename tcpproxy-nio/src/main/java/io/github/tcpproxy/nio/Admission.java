@@ -158,8 +158,8 @@ final class Admission {
 
     /**
      * Changes the limits for clients accepted from now on; 0 turns one off. Open connections are
-     * never closed by a lower limit. Connections open before a per-client limit was turned on are
-     * not counted against it. Any thread.
+     * never closed by a lower limit, but count against it (every connection is counted, limit
+     * or not). Any thread.
      */
     void setLimits(int maxConnections, int maxPerClient, int ratePerSecond) {
         limits = Limits.of(maxConnections, maxPerClient, ratePerSecond);

@@ -80,6 +80,8 @@ final class Connection implements Handler, SelectionContext {
     /** Whose FIN or reset came first; null while nobody has ended anything. */
     private Side endedFirst;
     private int state = CONNECTING;
+    /** The listeners have heard of this connection ({@link #announce}). */
+    private boolean announced;
     private final Direction up = new Direction(this, true);
     private final Direction down = new Direction(this, false);
     /** The faults in force on this connection, or null (almost always): see {@link FaultChain}. */
@@ -116,8 +118,8 @@ final class Connection implements Handler, SelectionContext {
         if (log.isDebugEnabled()) { // the arguments box and allocate even when off
             log.debug("#{} accepted from {}", id, fmt(clientAddress));
         }
-        if (proxy.events != null) {
-            proxy.events.accepted(id, clientAddress);
+        if (!proxy.config.acceptProxyProtocol()) {
+            announce(); // else once the header has told the client's address
         }
         if (proxy.faults.any()) {
             proxy.faults.attachNew(this);
@@ -179,7 +181,22 @@ final class Connection implements Handler, SelectionContext {
         clientKey.interestOps(0);
         clientOps = 0;
         state = CONNECTING;
+        announce();
         connectNext();
+    }
+
+    /**
+     * Tells the listeners that this connection was accepted, once: when it is served, with the
+     * client's address (from its PROXY protocol header if one is expected), or at its end if it
+     * ended before that, so that they always hear accepted before closed.
+     */
+    private void announce() {
+        if (!announced) {
+            announced = true;
+            if (proxy.events != null) {
+                proxy.events.accepted(id, clientAddress);
+            }
+        }
     }
 
     private void headerFailed(String why, Side by) {
@@ -231,6 +248,16 @@ final class Connection implements Handler, SelectionContext {
             giveUp();
             return;
         }
+        InetSocketAddress address = chosen.address();
+        if (faults != null && faults.stopOthers(address) && faults.isEmpty()) {
+            faults = null; // moved on from a backend that faults were aimed at
+        }
+        if (proxy.faults.any()) {
+            proxy.faults.onBackendChosen(this, address);
+            if (state == CLOSED) {
+                return;
+            }
+        }
         attempts++;
         target = chosen;
         chosen.connections.incrementAndGet();
@@ -241,7 +268,6 @@ final class Connection implements Handler, SelectionContext {
         if (proxy.events != null) {
             proxy.events.backendChosen(id, chosen.address(), attempts);
         }
-        InetSocketAddress address = chosen.address();
         if (faults != null && !faults.allowConnect(address)) {
             onConnectFailed(new ConnectException("connection refused by a fault"));
             return;
@@ -596,6 +622,7 @@ final class Connection implements Handler, SelectionContext {
                     end.name().toLowerCase(Locale.ROOT), fmt(clientAddress), target != null ? target : "-",
                     up.bytes, down.bytes, TimeUnit.NANOSECONDS.toMillis(nanos), endedFirst);
         }
+        announce();
         if (proxy.events != null) {
             proxy.events.closed(new ConnectionSummary(id, clientAddress, up.backend != null
                     ? up.backend.address() : null, up.bytes, down.bytes, Duration.ofNanos(nanos), end,

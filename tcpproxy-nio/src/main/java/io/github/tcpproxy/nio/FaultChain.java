@@ -101,6 +101,23 @@ final class FaultChain {
         return false;
     }
 
+    /**
+     * The connection moved to {@code backend} (a retry): stops the faults aimed at another one.
+     * Returns whether any was stopped.
+     */
+    boolean stopOthers(InetSocketAddress backend) {
+        boolean stopped = false;
+        for (int i = entries.size() - 1; i >= 0; i--) {
+            Entry e = entries.get(i);
+            if (!e.matches(backend)) {
+                entries.remove(i);
+                e.stop();
+                stopped = true;
+            }
+        }
+        return stopped;
+    }
+
     /** The connection ended: stop every fault. */
     void stopAll() {
         for (Entry e : entries) {

@@ -85,8 +85,11 @@ final class FaultRegistry {
             remove(this);
         }
 
-        /** Whether it applies to {@code c}, as a connection new at accept or existing at add time. */
-        boolean selects(Connection c, boolean isNew) {
+        /**
+         * Whether it applies to {@code c}, as a connection new at accept or existing at add time,
+         * whose backend is {@code backend} (null before one is chosen).
+         */
+        boolean selects(Connection c, boolean isNew, InetSocketAddress backend) {
             FaultTarget.Scope scope = target.scope();
             if (isNew ? scope == FaultTarget.Scope.EXISTING : scope == FaultTarget.Scope.NEW) {
                 return false;
@@ -94,9 +97,10 @@ final class FaultRegistry {
             if (scope == FaultTarget.Scope.NEW && c.id() <= baseline) {
                 return false; // numbered before the fault was added, started just after: not new
             }
-            InetSocketAddress backend = target.backend();
-            if (backend != null && c.backendAddress() != null && !backend.equals(c.backendAddress())) {
-                return false; // connected to another backend: never concerned
+            InetSocketAddress wanted = target.backend();
+            if (wanted != null && !wanted.equals(backend)) {
+                // Another backend, or none chosen yet: not concerned, or not yet (onBackendChosen).
+                return false;
             }
             long index = scope == FaultTarget.Scope.NEW ? c.id() - baseline : c.id();
             if (!target.selects(index, c.id(), seed)) {
@@ -126,13 +130,31 @@ final class FaultRegistry {
         return active.length > 0;
     }
 
+    /**
+     * {@code backend} was chosen for {@code c} and is about to be connected to (reactor thread):
+     * starts the faults aimed at that backend that select it, which could not be started before
+     * it was known. They start as on a connection with no backend yet, and are asked whether the
+     * connect may go ahead.
+     */
+    void onBackendChosen(Connection c, InetSocketAddress backend) {
+        for (Registration r : active) {
+            if (c.isClosed()) {
+                return;
+            }
+            // New or existing as at the fault's adding: connections numbered after it are new.
+            if (r.target.backend() != null && !c.hasFault(r) && r.selects(c, c.id() > r.baseline, backend)) {
+                c.attachFault(r);
+            }
+        }
+    }
+
     /** On accept, reactor thread: starts the faults that select the new connection. */
     void attachNew(Connection c) {
         for (Registration r : active) {
             if (c.isClosed()) {
                 return;
             }
-            if (r.selects(c, true)) {
+            if (r.selects(c, true, null)) {
                 c.attachFault(r);
             }
         }
@@ -161,7 +183,7 @@ final class FaultRegistry {
             }
             if (target.scope() != FaultTarget.Scope.NEW) {
                 onEveryReactor("add " + fault, reactor -> forEachConnection(reactor, c -> {
-                    if (!c.isClosed() && !c.hasFault(r) && r.selects(c, false)) {
+                    if (!c.isClosed() && !c.hasFault(r) && r.selects(c, false, c.backendAddress())) {
                         c.attachFault(r);
                     }
                 }));

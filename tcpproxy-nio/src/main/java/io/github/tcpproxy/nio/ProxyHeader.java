@@ -32,7 +32,8 @@ final class ProxyHeader {
     private static final byte[] V2_SIGNATURE = {
         0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A};
     private static final Pattern IPV4 = Pattern.compile("(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}");
-    private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:.]{2,45}");
+    /** Starts with a hex digit or ':', which is what makes InetAddress.getByName read a literal. */
+    private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:][0-9A-Fa-f:.]{1,44}");
     private static final Pattern PORT = Pattern.compile("0|[1-9]\\d{0,4}");
 
     /** A header that breaks the specification; the message says how. */
@@ -138,7 +139,9 @@ final class ProxyHeader {
                     + " address");
         }
         try {
-            // A literal (checked above): no name lookup.
+            // No name lookup (it would block the reactor on DNS): getByName reads text that starts
+            // with a hex digit or ':' as a literal, and fails if it is not one; the patterns above
+            // let nothing else through.
             return InetAddress.getByName(text);
         } catch (UnknownHostException e) {
             throw new Malformed("v1 header has " + what + " address '" + text + "', not a valid address");
@@ -177,7 +180,10 @@ final class ProxyHeader {
         int fam = data[13] & 0xFF;
         int family = fam >>> 4;
         int transport = fam & 0x0F;
-        if (family > 3 || transport > 2) {
+        // LOCAL (a health check from the proxy itself): the specification says to discard the
+        // address block, family byte included, and use the connection's own addresses.
+        boolean local = command == 0;
+        if (!local && (family > 3 || transport > 2)) {
             throw new Malformed("v2 header has address family and protocol byte 0x"
                     + Integer.toHexString(fam) + ", not one the specification defines");
         }
@@ -192,6 +198,9 @@ final class ProxyHeader {
         if (len < total) {
             return null;
         }
+        if (local) {
+            return new Parsed(total, 2, null, null);
+        }
         int needed = switch (family) {
             case 1 -> 12;
             case 2 -> 36;
@@ -203,9 +212,8 @@ final class ProxyHeader {
                     + needed + " bytes)");
         }
         checkTlvs(data, 16 + needed, total);
-        if (command == 0 || transport != 1 || (family != 1 && family != 2)) {
-            // LOCAL (a health check from the proxy itself), UNSPEC, UNIX or datagram: the
-            // specification says to use the connection's own addresses.
+        if (transport != 1 || (family != 1 && family != 2)) {
+            // UNSPEC, UNIX or datagram: the specification says to use the connection's own addresses.
             return new Parsed(total, 2, null, null);
         }
         int a = family == 1 ? 4 : 16;

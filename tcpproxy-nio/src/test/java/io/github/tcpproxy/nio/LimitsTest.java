@@ -201,4 +201,30 @@ class LimitsTest {
             Await.until("the refusal is counted", WITHIN, () -> proxy.stats().refusedMaxConnections() == 1);
         }
     }
+
+    /**
+     * Every connection is counted per client address, limit or not: one opened while the
+     * per-client limit was off counts against a limit turned on later, as the Javadoc says.
+     */
+    @Test
+    void connectionsOpenWhenAPerClientLimitIsTurnedOnCountAgainstIt() throws Exception {
+        try (EchoServer echo = EchoServer.start();
+                RunningProxy proxy = Loopback.proxyTo(echo).start()) {
+            try (Socket before = Sockets.connect(proxy.localAddress())) {
+                EchoServer.assertEchoes(before, new byte[] {1});
+
+                proxy.setConnectionLimits(0, 1, 0);
+                try (Socket over = Sockets.connect(proxy.localAddress())) {
+                    assertClosedByProxy(over, "a second client from the address, over the new per-client limit 1");
+                }
+                EchoServer.assertEchoes(before, new byte[] {2}); // the open one is not cut
+                Await.until("the refusal is counted", WITHIN,
+                        () -> proxy.stats().refusedMaxConnectionsPerClient() == 1);
+            }
+            Await.until("the first one ended", WITHIN, () -> proxy.stats().activeConnections() == 0);
+            try (Socket under = Sockets.connect(proxy.localAddress())) {
+                EchoServer.assertEchoes(under, new byte[] {3});
+            }
+        }
+    }
 }

@@ -2,8 +2,9 @@ package io.github.tcpproxy.nio;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.tcpproxy.ConnectionSummary;
+import io.github.tcpproxy.ConnectionListener;
 import io.github.tcpproxy.ConnectionSummary.End;
+import io.github.tcpproxy.ConnectionSummary;
 import io.github.tcpproxy.ProxyProtocol;
 import io.github.tcpproxy.ProxyStats;
 import io.github.tcpproxy.RunningProxy;
@@ -21,7 +22,9 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -181,6 +184,68 @@ class ProxyProtocolTest {
             client.getOutputStream().write(all);
             client.shutdownOutput();
             assertThat(Payloads.sha256(got.get(10, TimeUnit.SECONDS))).isEqualTo(Payloads.sha256(data));
+        }
+    }
+
+    /**
+     * TcpProxy.Builder.acceptProxyProtocol: "takes the client's address from it: strategies,
+     * listeners and a header sent on see that address". ConnectionListener.accepted is called in
+     * Connection.start() before the header is read, with the load balancer's address, while
+     * closed() then reports the header's: one connection, two client addresses.
+     */
+    @Test
+    void listenersHearTheHeadersClientAddressInAccepted() throws Exception {
+        CompletableFuture<InetSocketAddress> accepted = new CompletableFuture<>();
+        CompletableFuture<ConnectionSummary> closed = new CompletableFuture<>();
+        ConnectionListener listener = new ConnectionListener() {
+            @Override
+            public void accepted(long id, InetSocketAddress client) {
+                accepted.complete(client);
+            }
+
+            @Override
+            public void closed(ConnectionSummary summary) {
+                closed.complete(summary);
+            }
+        };
+        try (EchoServer echo = EchoServer.start();
+                RunningProxy proxy = Loopback.proxyTo(echo).acceptProxyProtocol(true).connectionListener(listener).start()) {
+            try (Socket client = Sockets.connect(proxy.localAddress())) {
+                client.getOutputStream().write("PROXY TCP4 192.0.2.1 198.51.100.2 50000 443\r\n"
+                        .getBytes(StandardCharsets.US_ASCII));
+                EchoServer.assertEchoes(client, new byte[] {1, 2, 3});
+            }
+            InetSocketAddress original = new InetSocketAddress(InetAddress.getByName("192.0.2.1"), 50000);
+            assertThat(closed.get(10, TimeUnit.SECONDS).client()).as("closed(): client").isEqualTo(original);
+            assertThat(accepted.get(10, TimeUnit.SECONDS)).as("accepted(): client, for the same connection")
+                    .isEqualTo(original);
+        }
+    }
+
+    /** A bad header: listeners still hear accepted (with the address that connected), then closed. */
+    @Test
+    void listenersHearAcceptedBeforeClosedWhenTheHeaderIsBad() throws Exception {
+        List<String> heard = new CopyOnWriteArrayList<>();
+        ConnectionListener listener = new ConnectionListener() {
+            @Override
+            public void accepted(long id, InetSocketAddress client) {
+                heard.add("accepted #" + id + " " + client.getPort());
+            }
+
+            @Override
+            public void closed(ConnectionSummary summary) {
+                heard.add("closed #" + summary.id() + " " + summary.client().getPort() + " " + summary.end());
+            }
+        };
+        try (EchoServer echo = EchoServer.start();
+                RunningProxy proxy = Loopback.proxyTo(echo).acceptProxyProtocol(true).connectionListener(listener)
+                        .start();
+                Socket client = Sockets.connect(proxy.localAddress())) {
+            client.getOutputStream().write("GET / HTTP/1.0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            Await.until("the connection closed", Duration.ofSeconds(5), () -> heard.size() == 2);
+            int port = client.getLocalPort();
+            assertThat(heard).containsExactly("accepted #1 " + port, "closed #1 " + port + " " + End.PROXY_PROTOCOL_ERROR);
+            assertThat(echo.connections()).isZero();
         }
     }
 }
