@@ -3,14 +3,17 @@ package io.github.tcpproxy.nio;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 
+import io.github.tcpproxy.Backend;
 import io.github.tcpproxy.ConnectionInfo;
 import io.github.tcpproxy.RunningProxy;
 import io.github.tcpproxy.fault.FaultHandle;
 import io.github.tcpproxy.fault.FaultTarget;
 import io.github.tcpproxy.fault.Faults;
+import io.github.tcpproxy.fault.FlowDirection;
 import io.github.tcpproxy.testing.EchoServer;
 import io.github.tcpproxy.testing.Sockets;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketException;
 import java.time.Duration;
@@ -210,6 +213,34 @@ class FaultTargetTest {
                 assertThatCode(() -> EchoServer.assertEchoes(onA, new byte[] {1, 2, 3}))
                         .as("client on a, with a fault aimed at b only").doesNotThrowAnyException();
             }
+        }
+    }
+
+    /**
+     * A timed fault aimed at a backend that refuses: the connection moves on to another backend
+     * and the fault stops with the move, so its timer ends nothing. The latency on the other
+     * backend makes each round trip outlast the fault's timer.
+     */
+    @Test
+    void aFaultAimedAtABackendStopsWhenAFailedConnectMovesTheConnectionOn() throws Exception {
+        InetSocketAddress down = new InetSocketAddress(Sockets.loopback(), Sockets.closedPort());
+        try (EchoServer up = EchoServer.start();
+                RunningProxy proxy = Loopback.proxyTo()
+                        .backend(Backend.of(down))
+                        .backend(up.backend())
+                        .strategy("round-robin")
+                        .connectAttempts(2)
+                        .start()) {
+            proxy.addFault(Faults.resetAfter(Duration.ofMillis(50)), FaultTarget.all().backend(down));
+            proxy.addFault(Faults.latency(Duration.ofMillis(300)),
+                    FaultTarget.all().backend(up.address()).direction(FlowDirection.CLIENT_TO_BACKEND));
+            // Round robin sends at least one of two clients to the refusing backend first.
+            try (Socket first = Sockets.connect(proxy.localAddress());
+                    Socket second = Sockets.connect(proxy.localAddress())) {
+                EchoServer.assertEchoes(first, new byte[] {1, 2, 3});
+                EchoServer.assertEchoes(second, new byte[] {4, 5, 6});
+            }
+            assertThat(proxy.stats().connectFailures()).as("connects refused by the down backend").isPositive();
         }
     }
 }
