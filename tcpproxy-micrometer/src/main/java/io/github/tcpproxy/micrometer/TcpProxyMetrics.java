@@ -63,6 +63,9 @@ import java.util.function.ToDoubleFunction;
  * proxy-wide meters count those. One snapshot serves all meters read within 100 ms, so a registry
  * scraping every meter costs one {@code stats()} call. Thread-safe; reading a meter never waits
  * for another thread's registering.
+ *
+ * <p>No reference to the binder need be kept: the registry's meters keep it, and the proxy it
+ * reads, reachable until they are removed from the registry.
  */
 public final class TcpProxyMetrics implements MeterBinder {
     private static final long SNAPSHOT_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
@@ -126,7 +129,7 @@ public final class TcpProxyMetrics implements MeterBinder {
                 m -> m.stats().bytesClientToBackend());
         bytes(registry, "tcpproxy.bytes", "bytes relayed", Tags.of("direction", "backend_to_client"),
                 m -> m.stats().bytesBackendToClient());
-        Gauge.builder("tcpproxy.bytes.buffered", this, m -> m.stats().bufferedBytes())
+        Gauge.builder("tcpproxy.bytes.buffered", this, m -> m.stats().bufferedBytes()).strongReference(true)
                 .description("bytes read from one side and not yet taken by the other").baseUnit("bytes")
                 .tags(tags).register(registry);
         counter(registry, "tcpproxy.connect.failures", "backend connects that failed or timed out", Tags.empty(),
@@ -216,7 +219,11 @@ public final class TcpProxyMetrics implements MeterBinder {
 
     private Meter gauge(MeterRegistry registry, String name, String description, Tags extra,
             ToDoubleFunction<TcpProxyMetrics> f) {
-        return Gauge.builder(name, this, f).description(description).tags(tags.and(extra)).register(registry);
+        // Strong: Micrometer holds a meter's object weakly, and the usual one-line bindTo keeps no
+        // other reference to this binder; through its gauges the registry keeps it (and so the
+        // function counters, which can only hold it weakly) alive.
+        return Gauge.builder(name, this, f).strongReference(true).description(description).tags(tags.and(extra))
+                .register(registry);
     }
 
     private Meter counter(MeterRegistry registry, String name, String description, Tags extra,

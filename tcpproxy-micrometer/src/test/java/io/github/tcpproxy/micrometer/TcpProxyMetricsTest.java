@@ -12,6 +12,7 @@ import io.github.tcpproxy.testing.Sockets;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.lang.ref.WeakReference;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.time.Duration;
@@ -115,5 +116,41 @@ class TcpProxyMetricsTest {
     private static boolean read(MeterRegistry registry) {
         registry.get("tcpproxy.connections.active").gauge().value();
         return true;
+    }
+
+    /**
+     * The usual one-liner keeps no reference to the binder; Micrometer's meters hold their state
+     * object weakly, so the binder must keep itself alive through the registry.
+     */
+    @Test
+    void metersKeepReadingAfterTheBinderIsNoLongerReferenced() throws Exception {
+        MeterRegistry registry = new SimpleMeterRegistry();
+        try (EchoServer echo = EchoServer.start();
+                RunningProxy proxy = TcpProxy.builder()
+                        .listen(new InetSocketAddress(Sockets.loopback(), 0))
+                        .backend(echo.backend())
+                        .drainTimeout(Duration.ofSeconds(1))
+                        .start()) {
+            new TcpProxyMetrics(proxy).bindTo(registry);
+            collectGarbage();
+            try (Socket client = Sockets.connect(proxy.localAddress())) {
+                EchoServer.assertEchoes(client, Payloads.random(100, 2));
+                Await.until("the gauge sees the open connection", Duration.ofSeconds(5),
+                        () -> registry.get("tcpproxy.connections.active").gauge().value() == 1);
+            }
+            Await.until("the counter sees the connection", Duration.ofSeconds(5),
+                    () -> registry.get("tcpproxy.connections").functionCounter().count() == 1);
+            assertThat(registry.get("tcpproxy.backend.connections").tag("backend", "127.0.0.1:" + echo.port())
+                    .functionCounter().count()).isEqualTo(1);
+        }
+    }
+
+    /** Runs the collector until an unreferenced object is gone (a few tries; the JVM may ignore one). */
+    private static void collectGarbage() {
+        WeakReference<Object> probe = new WeakReference<>(new Object());
+        for (int i = 0; i < 20 && probe.get() != null; i++) {
+            System.gc();
+        }
+        assertThat(probe.get()).as("an unreferenced object after System.gc()").isNull();
     }
 }
