@@ -32,12 +32,12 @@ public final class Backend {
     /**
      * A backend at {@code host:port} with weight 1 and no connection limit.
      *
-     * @throws IllegalArgumentException if the host is empty or cannot be resolved, or the port is
-     *     outside 1-65535
+     * @throws IllegalArgumentException if the host is empty, cannot be resolved or is a wildcard
+     *     address, or the port is outside 1-65535
      */
     public static Backend of(String host, int port) {
         checkBackendPort(port);
-        return new Backend(Addresses.resolve("backend", host, port), DEFAULT_WEIGHT, 0);
+        return of(Addresses.resolve("backend", host, port));
     }
 
     /**

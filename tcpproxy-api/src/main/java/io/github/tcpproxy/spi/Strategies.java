@@ -1,12 +1,14 @@
 package io.github.tcpproxy.spi;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
+import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeSet;
 import org.slf4j.Logger;
@@ -84,22 +86,32 @@ public final class Strategies {
                 + String.join(", ", names()));
     }
 
-    /** Every provider found, in {@link ServiceLoader} order; a broken provider is logged and skipped. */
+    /**
+     * Every provider found, in {@link ServiceLoader} order: those the thread's context class loader
+     * sees, then those of this module's loader (the built-in ones, also where the context loader
+     * cannot see them, as in application servers and build tools), each provider class once. A
+     * broken provider is logged and skipped.
+     */
     public static List<StrategyProvider> providers() {
         List<StrategyProvider> found = new ArrayList<>();
-        ClassLoader loader = Thread.currentThread().getContextClassLoader();
-        if (loader == null) {
-            loader = Strategies.class.getClassLoader();
-        }
-        Iterator<StrategyProvider> it = ServiceLoader.load(StrategyProvider.class, loader).iterator();
-        while (true) {
-            try {
-                if (!it.hasNext()) {
-                    break;
+        Set<String> classes = new HashSet<>();
+        ClassLoader context = Thread.currentThread().getContextClassLoader();
+        ClassLoader own = Strategies.class.getClassLoader();
+        for (ClassLoader loader : context == null || context == own
+                ? new ClassLoader[] {own} : new ClassLoader[] {context, own}) {
+            Iterator<StrategyProvider> it = ServiceLoader.load(StrategyProvider.class, loader).iterator();
+            while (true) {
+                try {
+                    if (!it.hasNext()) {
+                        break;
+                    }
+                    StrategyProvider p = it.next();
+                    if (classes.add(p.getClass().getName())) {
+                        found.add(p);
+                    }
+                } catch (ServiceConfigurationError e) {
+                    log.warn("skipping a strategy provider that failed to load: {}", e.toString());
                 }
-                found.add(it.next());
-            } catch (ServiceConfigurationError e) {
-                log.warn("skipping a strategy provider that failed to load: {}", e.toString());
             }
         }
         return found;

@@ -7,8 +7,8 @@ import java.net.URL;
 import java.net.URLClassLoader;
 import org.junit.jupiter.api.Test;
 
-/** Review 2: strategy lookup by name. */
-class Review2StrategiesTest {
+/** Strategy lookup by name. */
+class StrategiesTest {
 
     /**
      * The built-in strategies ship in the same module as {@link Strategies}, yet a thread whose
