@@ -14,7 +14,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.Locale;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -49,12 +50,17 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>The proxy's reactor threads only put lines in a bounded queue; one thread of its own
  * writes them, so a slow disk never slows the relay. When the queue is full a line is dropped
  * and counted, and the count is written as a line of its own ({@code # N line(s) dropped}) once
- * there is room again.
+ * there is room again. When a write fails (a full disk), one error line goes to standard error
+ * and every later line is dropped.
  */
 final class AccessLog implements ConnectionListener, AutoCloseable {
     private static final int QUEUE_LINES = 16_384;
     private static final long CLOSE_WAIT_MILLIS = 5_000;
     private static final String STOP = "";
+    // Instant.toString() leaves out a zero fraction (".000"), and with it the documented
+    // milliseconds; a fixed pattern always has three digits.
+    private static final DateTimeFormatter TIME =
+            DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'", Locale.ROOT).withZone(ZoneOffset.UTC);
 
     private final BlockingQueue<String> lines = new ArrayBlockingQueue<>(QUEUE_LINES);
     private final AtomicLong dropped = new AtomicLong();
@@ -62,6 +68,8 @@ final class AccessLog implements ConnectionListener, AutoCloseable {
     private final boolean closeWriter;
     private final Thread thread;
     private volatile boolean closed;
+    /** Set by the writer thread as it ends: from then on nobody takes lines, so none are queued. */
+    private volatile boolean writerEnded;
 
     private AccessLog(Writer writer, boolean closeWriter) {
         this.writer = writer;
@@ -91,7 +99,7 @@ final class AccessLog implements ConnectionListener, AutoCloseable {
 
     /** The line for one finished connection, as documented above, without the line break. */
     static String format(Instant at, ConnectionSummary s) {
-        return at.truncatedTo(ChronoUnit.MILLIS) + " " + s.id() + " " + Launcher.format(s.client()) + " "
+        return TIME.format(at) + " " + s.id() + " " + Launcher.format(s.client()) + " "
                 + (s.backend() != null ? Launcher.format(s.backend()) : "-") + " " + word(s.end().name()) + " "
                 + word(s.endedFirst().name()) + " " + s.bytesClientToBackend() + " " + s.bytesBackendToClient()
                 + " " + s.duration().toMillis();
@@ -99,7 +107,7 @@ final class AccessLog implements ConnectionListener, AutoCloseable {
 
     /** The line for one refused client, as documented above, without the line break. */
     static String formatRefused(Instant at, InetSocketAddress client, RefusalReason reason) {
-        return at.truncatedTo(ChronoUnit.MILLIS) + " - " + Launcher.format(client) + " - refused-"
+        return TIME.format(at) + " - " + Launcher.format(client) + " - refused-"
                 + word(reason.name()) + " proxy 0 0 0";
     }
 
@@ -118,7 +126,7 @@ final class AccessLog implements ConnectionListener, AutoCloseable {
     }
 
     private void offer(String line) {
-        if (closed || !lines.offer(line)) {
+        if (closed || writerEnded || !lines.offer(line)) {
             dropped.incrementAndGet();
         }
     }
@@ -147,6 +155,10 @@ final class AccessLog implements ConnectionListener, AutoCloseable {
         } catch (IOException e) {
             System.err.println("tcpproxy: access log write failed, no more lines will be written: " + e.getMessage());
         } finally {
+            writerEnded = true;
+            // Frees the queue's lines, and room for close()'s stop marker should it be waiting
+            // for some: the only lines queued after this are those of offers already under way.
+            lines.clear();
             try {
                 writer.flush();
             } catch (IOException e) {
@@ -169,8 +181,9 @@ final class AccessLog implements ConnectionListener, AutoCloseable {
         closed = true;
         boolean interrupted = false;
         try {
-            // The queue may be full; the writer drains it, so this wait is bounded too.
-            if (!lines.offer(STOP, CLOSE_WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
+            // The queue may be full; a running writer drains it, and an ended one emptied it, so
+            // this wait is short. After a failed write there is nobody to stop.
+            if (!writerEnded && !lines.offer(STOP, CLOSE_WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
                 thread.interrupt();
             }
             thread.join(CLOSE_WAIT_MILLIS);

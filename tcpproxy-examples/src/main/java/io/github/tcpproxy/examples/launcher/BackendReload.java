@@ -17,9 +17,11 @@ import java.util.stream.Collectors;
  * restart, the launcher's answer to SIGHUP: backends new in the file are added, backends gone
  * from it are removed (their open connections finish undisturbed), and backends whose weight or
  * connection limit changed are updated. The proxy-wide connection limits ({@code max-connections},
- * {@code max-connections-per-client}, {@code max-connection-rate-per-client}) are applied too. Any
- * other setting changed in the file is reported, in one line, as needing a restart. A file that does not read or check cleanly changes nothing:
- * one error line, and the proxy keeps running as it was.
+ * {@code max-connections-per-client}, {@code max-connection-rate-per-client}) are applied too
+ * when they differ from those the proxy has, the start-up ones or those of the last reload. Any
+ * other setting that differs from the one the proxy was started with is reported, in one line,
+ * as needing a restart. A file that does not read or check cleanly changes nothing: one error
+ * line, and the proxy keeps running as it was.
  *
  * <p>Flags still override the file, as at start-up: with {@code --backend} flags the file's
  * backends are ignored, on a reload too.
@@ -33,6 +35,12 @@ final class BackendReload {
     private final Settings running;
     private final PrintStream out;
     private final PrintStream err;
+    /**
+     * The connection limits the proxy has: the start-up ones, then those of the last reload that
+     * applied any. Guarded by {@code this}. The backends need no such memory: they are compared
+     * with the proxy's own list.
+     */
+    private Limits limits;
 
     /**
      * A reload for a proxy started from {@code file}; nothing is read until {@link #reload()}.
@@ -52,6 +60,7 @@ final class BackendReload {
         this.running = running;
         this.out = out;
         this.err = err;
+        this.limits = Limits.of(running.hardening());
     }
 
     /**
@@ -60,8 +69,8 @@ final class BackendReload {
      * @param added backends added, in file order
      * @param removed addresses of the backends removed
      * @param updated backends whose weight or connection limit changed, with the new values
-     * @param needRestart config keys other than {@code backends} whose value differs from the
-     *     running one, which a reload does not apply
+     * @param needRestart config keys, other than {@code backends} and the connection limits, whose
+     *     value differs from the one the proxy was started with, which a reload does not apply
      * @param error why nothing was applied, or null if the reload went through
      */
     record Outcome(List<Backend> added, List<InetSocketAddress> removed, List<Backend> updated,
@@ -96,14 +105,17 @@ final class BackendReload {
             return fail(e.getMessage());
         }
         Outcome outcome;
+        // Settings a reload cannot apply are still those of the start-up, whatever earlier
+        // reloads said; the limits are judged against what the proxy has now.
         List<String> needRestart = new ArrayList<>(running.changedKeysExceptBackends(next));
-        boolean limitsChanged = needRestart.removeAll(Hardening.RUNTIME_KEYS);
+        needRestart.removeAll(Hardening.RUNTIME_KEYS);
+        Limits wanted = Limits.of(next.hardening());
+        boolean limitsChanged = !wanted.equals(limits);
         try {
             outcome = apply(proxy, next.backendsOrEmpty(), needRestart);
             if (limitsChanged) {
-                Hardening h = next.hardening();
-                proxy.setConnectionLimits(orZero(h.maxConnections()), orZero(h.maxConnectionsPerClient()),
-                        orZero(h.maxConnectionRatePerClient()));
+                proxy.setConnectionLimits(wanted.max(), wanted.perClient(), wanted.ratePerClient());
+                limits = wanted;
             }
         } catch (IllegalArgumentException | IllegalStateException e) {
             // The proxy closed meanwhile, or someone else changed its backends under us.
@@ -178,10 +190,6 @@ final class BackendReload {
         next.newBuilder().backends(next.backendsOrEmpty());
     }
 
-    private static int orZero(Integer limit) {
-        return limit == null ? 0 : limit;
-    }
-
     private boolean hasBackendFlags() {
         return flags.backends() != null && !flags.backends().isEmpty();
     }
@@ -214,5 +222,20 @@ final class BackendReload {
 
     private static String join(List<Backend> backends) {
         return backends.stream().map(Backend::toString).collect(Collectors.joining(" "));
+    }
+
+    /**
+     * The three connection limits as {@link RunningProxy#setConnectionLimits} takes them, 0 for
+     * none, so that "not given" and "0" compare equal: both mean no limit.
+     */
+    private record Limits(int max, int perClient, int ratePerClient) {
+        static Limits of(Hardening h) {
+            return new Limits(orZero(h.maxConnections()), orZero(h.maxConnectionsPerClient()),
+                    orZero(h.maxConnectionRatePerClient()));
+        }
+
+        private static int orZero(Integer limit) {
+            return limit == null ? 0 : limit;
+        }
     }
 }

@@ -54,7 +54,7 @@ import org.yaml.snakeyaml.error.YAMLException;
  * max-buffer-memory: 512m  # 0 or absent: 3/8 of -XX:MaxDirectMemorySize, shared by the JVM's proxies
  * allow: [10.0.0.0/8, "2001:db8::/32"]
  * deny: 10.6.6.0/24
- * access-log: access.log   # or - for standard output; see AccessLog
+ * access-log: access.log   # or "-" for standard output (quoted: a bare - starts a list); see AccessLog
  * send-proxy-protocol: v2  # or v1, off
  * accept-proxy-protocol: false
  * proxy-protocol-timeout: 3s
@@ -66,9 +66,10 @@ import org.yaml.snakeyaml.error.YAMLException;
  * }</pre>
  *
  * <p>Every key is optional. On a reload (SIGHUP, see {@link BackendReload}) only the backends
- * are applied to the running proxy. An unknown key is an error naming it, so that a typo does not
- * silently fall back to a default. The YAML is read with {@link SafeConstructor}: plain maps,
- * lists and scalars only, never an object of a class the file names.
+ * and the three connection limits are applied to the running proxy. An unknown key is an error
+ * naming it, so that a typo does not silently fall back to a default. The YAML is read with
+ * {@link SafeConstructor}: plain maps, lists and scalars only, never an object of a class the
+ * file names.
  */
 final class ConfigFile {
     /** The top-level keys, in the order the error message lists them. */
@@ -350,6 +351,9 @@ final class ConfigFile {
         if (e.getContext() != null && e.getContext().contains("alias")) {
             // `listen: *:9090` is the likely cause: '*' starts a YAML alias unless quoted.
             sb.append(" (quote values that start with * or &, e.g. listen: \"*:9090\")");
+        } else if (e.getProblem() != null && e.getProblem().contains("sequence entries are not allowed here")) {
+            // `access-log: -` is the likely cause: a '-' after a key starts a YAML list item unless quoted.
+            sb.append(" (quote a lone -, e.g. access-log: \"-\"; a list's items go on the lines below its key)");
         }
         return oneLine(sb.toString());
     }

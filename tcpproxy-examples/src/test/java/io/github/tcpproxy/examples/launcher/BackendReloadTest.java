@@ -145,6 +145,48 @@ class BackendReloadTest {
                 "slow-start");
     }
 
+    /** Each reload is judged against the limits the proxy has, not those it was started with. */
+    @Test
+    void aReloadThatPutsAConnectionLimitBackToItsStartUpValueAppliesIt() throws Exception {
+        a = EchoServer.start("a\n");
+        Path file = config("max-connections: 1\nbackends: [" + spec(a) + "]\n");
+        Launcher.Result started = start("--config", file.toString(), "--listen", "127.0.0.1:0",
+                "--drain-timeout", "1s");
+        rewrite(file, "max-connections: 2\nbackends: [" + spec(a) + "]\n");
+        assertThat(started.reload().reload().failed()).isFalse();
+        rewrite(file, "max-connections: 1\nbackends: [" + spec(a) + "]\n");
+        out.reset();
+
+        BackendReload.Outcome outcome = started.reload().reload();
+
+        assertThat(outcome.failed()).isFalse();
+        assertThat(outcome.needRestart()).isEmpty();
+        assertThat(printed()).containsExactly(
+                "tcpproxy: reloaded " + file + ": backends unchanged; connection limits applied");
+        try (Socket first = Sockets.connect(session.localAddress());
+                Socket second = Sockets.connect(session.localAddress())) {
+            assertThat(greeting(first)).isEqualTo("a");
+            Object refused = Sockets.readOutcome(second);
+            assertThat(session.proxy().stats().refusedMaxConnections())
+                    .as("a second client with max-connections back at 1 (its read gave %s)", refused)
+                    .isEqualTo(1);
+        }
+    }
+
+    /** "Not given" and 0 both mean no limit: writing the 0 into the file changes nothing. */
+    @Test
+    void aConnectionLimitOfZeroWhereNoneWasGivenIsNoChange() throws Exception {
+        a = EchoServer.start();
+        Path file = config("backends: [" + spec(a) + "]\n");
+        Launcher.Result started = start("--config", file.toString(), "--listen", "127.0.0.1:0");
+        rewrite(file, "max-connections: 0\nbackends: [" + spec(a) + "]\n");
+
+        BackendReload.Outcome outcome = started.reload().reload();
+
+        assertThat(outcome.needRestart()).isEmpty();
+        assertThat(printed()).containsExactly("tcpproxy: reloaded " + file + ": backends unchanged");
+    }
+
     @Test
     void anInvalidFileKeepsTheRunningConfigurationAndPrintsOneErrorLine() throws Exception {
         a = EchoServer.start("a\n");

@@ -310,6 +310,17 @@ class ConfigFileTest {
     }
 
     @Test
+    void anUnquotedDashExplainsTheFixAndAQuotedOneIsStandardOutput() {
+        // YAML reads a bare '-' after a key as a list item, which SnakeYAML reports obscurely.
+        assertThatThrownBy(() -> ConfigFile.parse("access-log: -\nbackends: [127.0.0.1:9]\n", "p.yaml"))
+                .hasMessageStartingWith("p.yaml: line 1, column 13: sequence entries are not allowed here")
+                .hasMessageContaining("quote a lone -, e.g. access-log: \"-\"")
+                .hasMessageNotContaining("\n");
+        Settings settings = ConfigFile.parse("access-log: \"-\"\nbackends: [127.0.0.1:9]\n", "p.yaml");
+        assertThat(settings.hardening().accessLog()).isEqualTo("-");
+    }
+
+    @Test
     void aDuplicateKeyIsAnError() {
         assertThatThrownBy(() -> ConfigFile.parse("threads: 1\nthreads: 2\n", "p.yaml"))
                 .hasMessageStartingWith("p.yaml: line 2")

@@ -11,6 +11,7 @@ import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -21,6 +22,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -55,6 +57,54 @@ class LauncherHardeningTest {
         assertThat(AccessLog.format(at, none)).endsWith(" 3 10.0.0.1:1 - no-backend proxy 0 0 2");
         assertThat(AccessLog.formatRefused(at, new InetSocketAddress("10.0.0.2", 2), RefusalReason.MAX_CONNECTIONS_PER_CLIENT))
                 .isEqualTo("2026-11-26T01:02:03.456Z - 10.0.0.2:2 - refused-max-connections-per-client proxy 0 0 0");
+    }
+
+    @Test
+    void accessLogTimeHasMillisecondsAlsoOnAWholeSecond() {
+        Instant at = Instant.parse("2026-11-26T01:02:03Z");
+        ConnectionSummary s = new ConnectionSummary(17, new InetSocketAddress("127.0.0.1", 50312),
+                new InetSocketAddress("127.0.0.1", 8080), 120, 4500, Duration.ofMillis(35), End.COMPLETED,
+                Side.CLIENT);
+        assertThat(AccessLog.format(at, s))
+                .isEqualTo("2026-11-26T01:02:03.000Z 17 127.0.0.1:50312 127.0.0.1:8080 completed client 120 4500 35");
+        assertThat(AccessLog.formatRefused(at, new InetSocketAddress("10.0.0.2", 2), RefusalReason.DENIED))
+                .startsWith("2026-11-26T01:02:03.000Z - ");
+    }
+
+    /**
+     * After a failed write (a full disk) nobody takes lines from the queue; close() must not wait
+     * its 5 s for room for a stop marker, which would delay stopping the launcher by as much.
+     */
+    @Test
+    void closeIsPromptAfterAFailedWriteWithTheQueueFull() {
+        AtomicInteger attempts = new AtomicInteger();
+        OutputStream failing = new OutputStream() {
+            @Override
+            public void write(int b) throws IOException {
+                write(new byte[] {(byte) b}, 0, 1);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                attempts.incrementAndGet();
+                throw new IOException("No space left on device");
+            }
+        };
+        AccessLog log = AccessLog.open("-", failing);
+        ConnectionSummary s = new ConnectionSummary(1, new InetSocketAddress("127.0.0.1", 50312),
+                new InetSocketAddress("127.0.0.1", 8080), 1, 1, Duration.ofMillis(1), End.COMPLETED, Side.CLIENT);
+        log.closed(s);
+        Await.until("the writer met the failure", Duration.ofSeconds(10), () -> attempts.get() > 0);
+        // More than the queue's 16384 lines.
+        for (int i = 0; i < 20_000; i++) {
+            log.closed(s);
+        }
+
+        long start = System.nanoTime();
+        log.close();
+        long millis = (System.nanoTime() - start) / 1_000_000;
+
+        assertThat(millis).as("ms close() took after the access log's writes failed").isLessThan(2_000);
     }
 
     @Test
