@@ -9,7 +9,9 @@ import java.lang.annotation.Target;
 /**
  * Picks, for a {@link io.github.tcpproxy.RunningProxy} parameter, the proxy of the
  * {@link TcpProxyExtension} {@link TcpProxyExtension#named named} {@link #value()}, when a test
- * class registers several.
+ * class registers several. Without it, the parameter gets the proxy of the test's one extension
+ * (named or not); with several extensions, or a name none of them has, resolving the parameter
+ * fails with a message that lists the test's extensions.
  *
  * <pre>{@code
  * @Test
