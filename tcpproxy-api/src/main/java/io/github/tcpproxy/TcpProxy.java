@@ -413,7 +413,10 @@ public final class TcpProxy {
          * Closes a half-closed connection (one direction has ended with a FIN) when the other
          * direction has been silent for this long, as HAProxy's {@code timeout client-fin} and
          * {@code server-fin}. Zero (the default) leaves half-closed connections to the
-         * {@link #idleTimeout(Duration)}, if any.
+         * {@link #idleTimeout(Duration)}, if any. It is also what ends a half-closed connection
+         * whose ended side later resets while the other side stays silent: the proxy no longer
+         * watches a socket that sent its FIN and has nothing to be written to it (Java's
+         * selectors cannot report a reset without read or write interest).
          *
          * @throws IllegalArgumentException if null or negative
          */

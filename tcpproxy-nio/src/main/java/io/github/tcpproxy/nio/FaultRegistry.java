@@ -298,9 +298,13 @@ final class FaultRegistry {
         await(done, what);
     }
 
+    /**
+     * Runs {@code action} on every open connection of {@code reactor}. A closed connection's keys
+     * stay in the selector's key set until its next select, so closed ones are skipped here.
+     */
     private static void forEachConnection(Reactor reactor, Consumer<Connection> action) {
         for (SelectionKey key : reactor.selector.keys().toArray(new SelectionKey[0])) {
-            if (key.attachment() instanceof Connection c && c.isClientKey(key)) {
+            if (key.attachment() instanceof Connection c && c.isClientKey(key) && !c.isClosed()) {
                 action.accept(c);
             }
         }
