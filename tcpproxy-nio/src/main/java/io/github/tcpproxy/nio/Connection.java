@@ -584,8 +584,11 @@ final class Connection implements Handler, SelectionContext {
             // FIN first: a socket closed with unread data sends only a reset, and a peer that
             // sent bytes the proxy never read (no backend, a bad header, a timeout) should still
             // see the end of the stream before it. Completed connections read everything.
-            shutdownOutputQuietly(client);
-            shutdownOutputQuietly(backend);
+            // But a timeout drops the bytes read for a side and not yet written to it: that side
+            // gets a reset, not a FIN that would make the cut stream look complete.
+            boolean timeout = end == End.IDLE_TIMEOUT || end == End.HALF_CLOSED_TIMEOUT;
+            endOutput(client, timeout && down.pending != null);
+            endOutput(backend, timeout && up.pending != null);
         }
         reactor.closeAfterDeregistration(client, clientKey);
         reactor.closeAfterDeregistration(backend, backendKey);
@@ -773,12 +776,27 @@ final class Connection implements Handler, SelectionContext {
 
     private void resetQuietly(SocketChannel ch, SelectionKey key) {
         if (ch != null && ch.isOpen()) {
-            try {
-                ch.setOption(StandardSocketOptions.SO_LINGER, 0);
-            } catch (IOException | RuntimeException e) {
-                log.trace("SO_LINGER 0 failed", e);
-            }
+            lingerZeroQuietly(ch);
             reactor.closeAfterDeregistration(ch, key);
+        }
+    }
+
+    /** Before a close: a FIN now, or ({@code cut}) SO_LINGER 0 so that the close sends a reset. */
+    private static void endOutput(SocketChannel ch, boolean cut) {
+        if (cut) {
+            if (ch != null && ch.isOpen()) {
+                lingerZeroQuietly(ch);
+            }
+        } else {
+            shutdownOutputQuietly(ch);
+        }
+    }
+
+    private static void lingerZeroQuietly(SocketChannel ch) {
+        try {
+            ch.setOption(StandardSocketOptions.SO_LINGER, 0);
+        } catch (IOException | RuntimeException e) {
+            log.trace("SO_LINGER 0 failed", e);
         }
     }
 

@@ -67,7 +67,7 @@ final class FaultChain {
             entry.fault = fault;
             entries.add(entry);
             fault.start();
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             Connection.log.warn("#{} fault {} failed to start; it does not apply to this connection",
                     connection.id(), registration.fault(), e);
             entries.remove(entry);
@@ -133,7 +133,7 @@ final class FaultChain {
                     if (!e.fault.allowConnect(backend)) {
                         return false;
                     }
-                } catch (RuntimeException ex) {
+                } catch (RuntimeException | Error ex) {
                     failed(e, ex);
                 }
             }
@@ -150,7 +150,7 @@ final class FaultChain {
             if (e.direction.includes(flow) && e.matches(backend)) {
                 try {
                     allowed = Math.min(allowed, Math.max(0, e.fault.allow(flow, available, readNanos)));
-                } catch (RuntimeException ex) {
+                } catch (RuntimeException | Error ex) {
                     failed(e, ex);
                 }
             }
@@ -165,7 +165,7 @@ final class FaultChain {
             if (e.direction.includes(flow) && e.matches(backend)) {
                 try {
                     e.fault.passed(flow, bytes);
-                } catch (RuntimeException ex) {
+                } catch (RuntimeException | Error ex) {
                     failed(e, ex);
                 }
             }
@@ -180,7 +180,7 @@ final class FaultChain {
             if (e.direction.includes(flow) && e.matches(backend)) {
                 try {
                     allowed &= e.fault.allowEnd(flow);
-                } catch (RuntimeException ex) {
+                } catch (RuntimeException | Error ex) {
                     failed(e, ex);
                 }
             }
@@ -188,7 +188,7 @@ final class FaultChain {
         return allowed;
     }
 
-    private void failed(Entry e, RuntimeException ex) {
+    private void failed(Entry e, Throwable ex) {
         // A user's fault that throws is a bug in the test, not in the connection: say so loudly,
         // then let the data through rather than hang the test.
         Connection.log.warn("#{} fault {} threw; it is ignored for this call", connection.id(),
@@ -236,7 +236,7 @@ final class FaultChain {
             cancelTimers();
             try {
                 fault.stop();
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) {
                 Connection.log.warn("#{} fault {} failed to stop", connection.id(), registration.fault(), e);
             }
         }
@@ -309,7 +309,7 @@ final class FaultChain {
                 if (!stopped) {
                     try {
                         action.run();
-                    } catch (RuntimeException e) {
+                    } catch (RuntimeException | Error e) {
                         Connection.log.warn("#{} timer of fault {} failed", connection.id(), registration.fault(), e);
                     }
                 }

@@ -111,7 +111,7 @@ final class FaultRegistry {
             }
             try {
                 return target.predicate().test(c.snapshot());
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) {
                 // The user's predicate failed: the connection must still be served, without this fault.
                 log.warn("the predicate of fault {} failed on connection #{}; the fault does not apply to it",
                         fault, c.id(), e);

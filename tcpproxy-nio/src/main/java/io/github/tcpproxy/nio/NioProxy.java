@@ -325,7 +325,7 @@ final class NioProxy implements RunningProxy {
         BackendView chosen;
         try {
             chosen = strategy.select(connection);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             log.warn("strategy {} failed; closing the client", strategy.getClass().getName(), e);
             return null;
         }

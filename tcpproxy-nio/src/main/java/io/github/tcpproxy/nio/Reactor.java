@@ -128,9 +128,10 @@ final class Reactor implements Runnable {
         try {
             c = new Connection(this, client, address);
             c.start();
-        } catch (RuntimeException e) {
-            // A bug in setting one client up (say, in a listener or a fault) costs that client
-            // only: thrown from here it would reach the acceptor, and close the listen socket.
+        } catch (RuntimeException | Error e) {
+            // A bug in setting one client up (say, in a strategy or a fault; an AssertionError
+            // from a test's own code included) costs that client only: thrown from here it would
+            // reach the acceptor, and close the listen socket.
             log.warn("setting up the connection from {} failed; resetting it", address, e);
             if (c != null) {
                 c.abort();
