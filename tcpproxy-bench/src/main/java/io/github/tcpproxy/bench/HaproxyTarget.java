@@ -115,16 +115,20 @@ final class HaproxyTarget extends Target {
         InetSocketAddress first = addresses.values().iterator().next();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (true) {
+            IOException failure = null;
             try (Socket s = new Socket()) {
                 s.connect(first, 500);
                 if (Files.exists(statsSocket)) {
                     return;
                 }
             } catch (IOException e) {
-                if (System.nanoTime() - deadline > 0) {
-                    throw new IOException("haproxy did not listen on " + first + " within 10 s:\n"
-                            + Files.readString(log), e);
-                }
+                failure = e;
+            }
+            // Checked on every pass: something else may listen on the port (it was free when
+            // picked) while haproxy never makes its stats socket.
+            if (System.nanoTime() - deadline > 0) {
+                throw new IOException("haproxy did not listen on " + first + " with its stats socket "
+                        + statsSocket + " within 10 s:\n" + Files.readString(log), failure);
             }
             try {
                 Thread.sleep(50); // polling another process's start-up: nothing to wait on instead

@@ -99,15 +99,19 @@ final class Redis implements AutoCloseable {
     private void awaitPong(Path log) throws IOException {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(START_MILLIS);
         while (true) {
+            IOException failure = null;
             try {
                 if (command("PING").equals("+PONG")) {
                     return;
                 }
             } catch (IOException e) {
-                if (!server.isAlive() || System.nanoTime() - deadline > 0) {
-                    throw new IOException("redis-server did not answer PING on " + address + " within "
-                            + START_MILLIS + " ms:\n" + tail(log), e);
-                }
+                failure = e;
+            }
+            // Checked on every pass: whatever answers on the port (it was free when picked) may
+            // answer something other than +PONG for ever.
+            if (!server.isAlive() || System.nanoTime() - deadline > 0) {
+                throw new IOException("redis-server did not answer PING with +PONG on " + address + " within "
+                        + START_MILLIS + " ms:\n" + tail(log), failure);
             }
             try {
                 Thread.sleep(50); // polling another process's start-up: nothing to wait on instead

@@ -64,8 +64,10 @@ import java.util.function.ToDoubleFunction;
  * scraping every meter costs one {@code stats()} call. Thread-safe; reading a meter never waits
  * for another thread's registering.
  *
- * <p>No reference to the binder need be kept: the registry's meters keep it, and the proxy it
- * reads, reachable until they are removed from the registry.
+ * <p>No reference to the binder need be kept: the registry keeps it, and the proxy it reads,
+ * reachable. Binding to a registry again registers what was removed from it meanwhile (after
+ * {@code clear()}, say). A backend removed and added back between two reads keeps its meters, and
+ * its counters start again from 0 (registries take that as a counter reset).
  */
 public final class TcpProxyMetrics implements MeterBinder {
     private static final long SNAPSHOT_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
@@ -144,11 +146,27 @@ public final class TcpProxyMetrics implements MeterBinder {
         stats();
         backendLock.lock();
         try {
-            backendMeters.putIfAbsent(registry, new HashMap<>());
+            Map<InetSocketAddress, List<Meter>> byBackend = backendMeters.get(registry);
+            if (byBackend == null) {
+                backendMeters.put(registry, new HashMap<>());
+                // Micrometer holds a meter's object weakly, and the usual one-line bindTo keeps no
+                // reference to this binder: a listener is held by the registry whatever its
+                // filters let through (a registry that keeps no gauge would otherwise let it go).
+                registry.config().onMeterRemoved(this::keptByTheRegistry);
+            } else {
+                // Meters removed from the registry meanwhile (clear(), say) are registered again.
+                Set<Meter.Id> there = new HashSet<>();
+                registry.forEachMeter(m -> there.add(m.getId()));
+                byBackend.values().removeIf(meters -> !meters.stream().allMatch(m -> there.contains(m.getId())));
+            }
             matchLatest(true);
         } finally {
             backendLock.unlock();
         }
+    }
+
+    /** The registry's reference to this binder (see {@link #bindTo}); nothing to do on a removal. */
+    private void keptByTheRegistry(Meter removed) {
     }
 
     /**

@@ -11,6 +11,7 @@ import io.github.tcpproxy.testing.Payloads;
 import io.github.tcpproxy.testing.Sockets;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.lang.ref.WeakReference;
 import java.net.InetSocketAddress;
@@ -109,6 +110,65 @@ class TcpProxyMetricsTest {
             Await.until("the added backend's meters in the first registry", Duration.ofSeconds(5),
                     () -> read(first) && first.find("tcpproxy.backend.up").tag("backend", added).gauge() != null);
             assertThat(second.find("tcpproxy.backend.up").tag("backend", added).meters()).hasSize(1);
+        }
+    }
+
+    /**
+     * The binder keeps itself alive only through its gauges. A registry whose filters accept only
+     * function counters (an allow-list of the per-backend byte counters, say) keeps no gauge, so
+     * the one-line bindTo leaves the binder weakly reachable: after a GC the counters stop counting
+     * (Micrometer then returns their last value).
+     */
+    @Test
+    void countersKeepReadingWhenTheFiltersDenyEveryGauge() throws Exception {
+        MeterRegistry registry = new SimpleMeterRegistry();
+        // Keep the two byte counters only (the first filter that decides wins).
+        registry.config().meterFilter(MeterFilter.denyNameStartsWith("tcpproxy.bytes.buffered"))
+                .meterFilter(MeterFilter.acceptNameStartsWith("tcpproxy.bytes"))
+                .meterFilter(MeterFilter.denyNameStartsWith("tcpproxy"));
+        try (EchoServer echo = EchoServer.start();
+                RunningProxy proxy = TcpProxy.builder()
+                        .listen(new InetSocketAddress(Sockets.loopback(), 0))
+                        .backend(echo.backend())
+                        .drainTimeout(Duration.ofSeconds(1))
+                        .start()) {
+            new TcpProxyMetrics(proxy).bindTo(registry);
+            assertThat(registry.find("tcpproxy.bytes").functionCounters()).hasSize(2);
+            collectGarbage();
+            try (Socket client = Sockets.connect(proxy.localAddress())) {
+                EchoServer.assertEchoes(client, Payloads.random(1000, 3));
+            }
+            Await.until("the proxy counted the bytes", Duration.ofSeconds(5),
+                    () -> proxy.stats().bytesClientToBackend() == 1000);
+            Await.until("the byte counter reads the proxy's 1000 bytes", Duration.ofSeconds(5),
+                    () -> registry.get("tcpproxy.bytes").tag("direction", "client_to_backend").functionCounter()
+                            .count(), c -> c == 1000);
+        }
+    }
+
+    /**
+     * "Binding to the same registry again registers nothing twice" - but after the registry's
+     * meters were cleared, binding again must register the backend meters again; the binder
+     * still believes they are there.
+     */
+    @Test
+    void bindingAgainAfterTheRegistryWasClearedRegistersTheBackendMetersAgain() throws Exception {
+        MeterRegistry registry = new SimpleMeterRegistry();
+        try (EchoServer echo = EchoServer.start();
+                RunningProxy proxy = TcpProxy.builder()
+                        .listen(new InetSocketAddress(Sockets.loopback(), 0))
+                        .backend(echo.backend())
+                        .drainTimeout(Duration.ofSeconds(1))
+                        .start()) {
+            TcpProxyMetrics metrics = new TcpProxyMetrics(proxy);
+            metrics.bindTo(registry);
+            String backend = "127.0.0.1:" + echo.port();
+            assertThat(registry.find("tcpproxy.backend.up").tag("backend", backend).meters()).hasSize(1);
+            registry.clear();
+            metrics.bindTo(registry);
+            assertThat(registry.find("tcpproxy.connections.active").meters()).hasSize(1);
+            assertThat(registry.find("tcpproxy.backend.up").tag("backend", backend).meters())
+                    .as("the backend's meters after clear() and bindTo again").hasSize(1);
         }
     }
 
