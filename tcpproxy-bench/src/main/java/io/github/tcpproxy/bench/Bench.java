@@ -12,9 +12,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.EnumMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -752,11 +754,26 @@ public final class Bench {
         }
     }
 
+    /**
+     * CPU used so far by the bench and what it started: its own, that of the children it has
+     * waited for (each redis-benchmark run, the idle workload's fresh proxies), of its processes
+     * still running (redis-server, the long-lived proxies) and of targets that are not its
+     * descendants (a haproxy that daemonized). A process that vanished between listing and
+     * reading counts 0.
+     */
     private double ourCpuSeconds() {
-        double sum = ProcInfo.cpuSeconds(ProcessHandle.current().pid());
+        Set<Long> pids = new HashSet<>();
+        ProcessHandle.current().descendants().forEach(p -> pids.add(p.pid()));
         for (Target t : targets) {
             if (t.pid() > 0) {
-                sum += ProcInfo.cpuSeconds(t.pid());
+                pids.add(t.pid());
+            }
+        }
+        double sum = ProcInfo.cpuSecondsWithReapedChildren(ProcessHandle.current().pid());
+        for (long pid : pids) {
+            double cpu = ProcInfo.cpuSeconds(pid);
+            if (!Double.isNaN(cpu)) {
+                sum += cpu;
             }
         }
         return sum;

@@ -55,6 +55,22 @@ final class ProcInfo {
         }
     }
 
+    /**
+     * {@link #cpuSeconds} plus the CPU of the children {@code pid} has waited for (fields 16 and
+     * 17 of {@code /proc/PID/stat}), or NaN if unreadable.
+     */
+    static double cpuSecondsWithReapedChildren(long pid) {
+        try {
+            String stat = read(Path.of("/proc", Long.toString(pid), "stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            // As in cpuSeconds: utime, stime, cutime, cstime are f[11] to f[14].
+            return (Long.parseLong(f[11]) + Long.parseLong(f[12]) + Long.parseLong(f[13]) + Long.parseLong(f[14]))
+                    / TICKS_PER_SECOND;
+        } catch (IOException | RuntimeException e) {
+            return Double.NaN;
+        }
+    }
+
     /** The soft limit on open files of this process, from {@code /proc/self/limits}; 1024 if unreadable. */
     static int openFileLimit() {
         try {
