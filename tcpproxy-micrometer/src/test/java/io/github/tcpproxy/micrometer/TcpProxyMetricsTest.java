@@ -29,12 +29,7 @@ class TcpProxyMetricsTest {
         MeterRegistry registry = new SimpleMeterRegistry();
         try (EchoServer echo = EchoServer.start();
                 EchoServer later = EchoServer.start();
-                RunningProxy proxy = TcpProxy.builder()
-                        .listen(new InetSocketAddress(Sockets.loopback(), 0))
-                        .backend(echo.backend())
-                        .deny("127.0.0.2")
-                        .drainTimeout(Duration.ofSeconds(1))
-                        .start()) {
+                RunningProxy proxy = proxyTo(echo).deny("127.0.0.2").start()) {
             TcpProxyMetrics metrics = new TcpProxyMetrics(proxy, Tags.of("proxy", "test"));
             metrics.bindTo(registry);
             try (Socket client = Sockets.connect(proxy.localAddress())) {
@@ -88,11 +83,7 @@ class TcpProxyMetricsTest {
         MeterRegistry second = new SimpleMeterRegistry();
         try (EchoServer echo = EchoServer.start();
                 EchoServer later = EchoServer.start();
-                RunningProxy proxy = TcpProxy.builder()
-                        .listen(new InetSocketAddress(Sockets.loopback(), 0))
-                        .backend(echo.backend())
-                        .drainTimeout(Duration.ofSeconds(1))
-                        .start()) {
+                RunningProxy proxy = proxyTo(echo).start()) {
             TcpProxyMetrics metrics = new TcpProxyMetrics(proxy);
             metrics.bindTo(first);
             read(first);
@@ -127,11 +118,7 @@ class TcpProxyMetricsTest {
                 .meterFilter(MeterFilter.acceptNameStartsWith("tcpproxy.bytes"))
                 .meterFilter(MeterFilter.denyNameStartsWith("tcpproxy"));
         try (EchoServer echo = EchoServer.start();
-                RunningProxy proxy = TcpProxy.builder()
-                        .listen(new InetSocketAddress(Sockets.loopback(), 0))
-                        .backend(echo.backend())
-                        .drainTimeout(Duration.ofSeconds(1))
-                        .start()) {
+                RunningProxy proxy = proxyTo(echo).start()) {
             new TcpProxyMetrics(proxy).bindTo(registry);
             assertThat(registry.find("tcpproxy.bytes").functionCounters()).hasSize(2);
             collectGarbage();
@@ -155,11 +142,7 @@ class TcpProxyMetricsTest {
     void bindingAgainAfterTheRegistryWasClearedRegistersTheBackendMetersAgain() throws Exception {
         MeterRegistry registry = new SimpleMeterRegistry();
         try (EchoServer echo = EchoServer.start();
-                RunningProxy proxy = TcpProxy.builder()
-                        .listen(new InetSocketAddress(Sockets.loopback(), 0))
-                        .backend(echo.backend())
-                        .drainTimeout(Duration.ofSeconds(1))
-                        .start()) {
+                RunningProxy proxy = proxyTo(echo).start()) {
             TcpProxyMetrics metrics = new TcpProxyMetrics(proxy);
             metrics.bindTo(registry);
             String backend = "127.0.0.1:" + echo.port();
@@ -170,6 +153,13 @@ class TcpProxyMetricsTest {
             assertThat(registry.find("tcpproxy.backend.up").tag("backend", backend).meters())
                     .as("the backend's meters after clear() and bindTo again").hasSize(1);
         }
+    }
+
+    private static TcpProxy.Builder proxyTo(EchoServer echo) {
+        return TcpProxy.builder()
+                .listen(new InetSocketAddress(Sockets.loopback(), 0))
+                .backend(echo.backend())
+                .drainTimeout(Duration.ofSeconds(1));
     }
 
     /** Reads a meter, as a scrape would; true, for use in a wait's condition. */
@@ -186,11 +176,7 @@ class TcpProxyMetricsTest {
     void metersKeepReadingAfterTheBinderIsNoLongerReferenced() throws Exception {
         MeterRegistry registry = new SimpleMeterRegistry();
         try (EchoServer echo = EchoServer.start();
-                RunningProxy proxy = TcpProxy.builder()
-                        .listen(new InetSocketAddress(Sockets.loopback(), 0))
-                        .backend(echo.backend())
-                        .drainTimeout(Duration.ofSeconds(1))
-                        .start()) {
+                RunningProxy proxy = proxyTo(echo).start()) {
             new TcpProxyMetrics(proxy).bindTo(registry);
             collectGarbage();
             try (Socket client = Sockets.connect(proxy.localAddress())) {
