@@ -13,11 +13,11 @@ import io.micrometer.core.instrument.binder.MeterBinder;
 import java.net.InetSocketAddress;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.WeakHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.ToDoubleFunction;
@@ -76,8 +76,11 @@ public final class TcpProxyMetrics implements MeterBinder {
     private final Tags tags;
     /** Guards {@link #backendMeters} and the registering and removing of backend meters. */
     private final ReentrantLock backendLock = new ReentrantLock();
-    /** Per registry bound to (by identity), the meters registered there for each backend. */
-    private final Map<MeterRegistry, Map<InetSocketAddress, List<Meter>>> backendMeters = new IdentityHashMap<>();
+    /**
+     * Per registry bound to, the meters registered there for each backend. Weak keys: a registry
+     * dropped by its user must not be kept by this binder (registries compare by identity).
+     */
+    private final Map<MeterRegistry, Map<InetSocketAddress, List<Meter>>> backendMeters = new WeakHashMap<>();
     /** The snapshot whose backends the backend meters match; a newer one is matched at the next read. */
     private volatile ProxyStats matched;
     private ProxyStats snapshot;
@@ -141,9 +144,10 @@ public final class TcpProxyMetrics implements MeterBinder {
         counter(registry, "tcpproxy.buffer.waits", "times a connection waited for a relay buffer (budget spent)",
                 Tags.empty(), m -> m.stats().bufferWaits());
         synchronized (this) {
-            snapshot = null; // the backends of now, not of a snapshot from before they changed
+            // The backends of now, not of a snapshot from before they changed.
+            snapshot = proxy.stats();
+            snapshotAt = System.nanoTime();
         }
-        stats();
         backendLock.lock();
         try {
             Map<InetSocketAddress, List<Meter>> byBackend = backendMeters.get(registry);
@@ -195,6 +199,7 @@ public final class TcpProxyMetrics implements MeterBinder {
         for (BackendStatus b : backends) {
             present.add(b.address());
         }
+        backendMeters.keySet().removeIf(MeterRegistry::isClosed);
         for (Map.Entry<MeterRegistry, Map<InetSocketAddress, List<Meter>>> e : backendMeters.entrySet()) {
             MeterRegistry registry = e.getKey();
             Map<InetSocketAddress, List<Meter>> byBackend = e.getValue();

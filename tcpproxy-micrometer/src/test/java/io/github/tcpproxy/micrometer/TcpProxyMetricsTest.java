@@ -18,6 +18,9 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -153,6 +156,61 @@ class TcpProxyMetricsTest {
             assertThat(registry.find("tcpproxy.backend.up").tag("backend", backend).meters())
                     .as("the backend's meters after clear() and bindTo again").hasSize(1);
         }
+    }
+
+    /** bindTo from several threads at once: each sees a snapshot, none a half-made one. */
+    @Test
+    void bindToFromSeveralThreadsAtOnceNeverThrows() throws Exception {
+        try (EchoServer echo = EchoServer.start();
+                RunningProxy proxy = proxyTo(echo).start()) {
+            TcpProxyMetrics metrics = new TcpProxyMetrics(proxy, Tags.of("proxy", "test"));
+            List<Throwable> failures = new CopyOnWriteArrayList<>();
+            int threads = 12;
+            CountDownLatch done = new CountDownLatch(threads);
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+            for (int t = 0; t < threads; t++) {
+                Thread th = new Thread(() -> {
+                    try {
+                        for (int i = 0; i < 2_000 && end - System.nanoTime() > 0 && failures.isEmpty(); i++) {
+                            SimpleMeterRegistry registry = new SimpleMeterRegistry();
+                            metrics.bindTo(registry);
+                            registry.get("tcpproxy.connections.active").gauge().value();
+                        }
+                    } catch (Throwable e) {
+                        failures.add(e);
+                    } finally {
+                        done.countDown();
+                    }
+                }, "binder-" + t);
+                th.start();
+            }
+            assertThat(done.await(45, TimeUnit.SECONDS)).isTrue();
+            assertThat(failures).as("exceptions thrown by concurrent bindTo").isEmpty();
+        }
+    }
+
+    /** A registry its user dropped is not kept by the binder (nor by the other registry through it). */
+    @Test
+    void aDroppedRegistryIsNotKeptByTheBinder() throws Exception {
+        try (EchoServer echo = EchoServer.start();
+                RunningProxy proxy = proxyTo(echo).start()) {
+            TcpProxyMetrics metrics = new TcpProxyMetrics(proxy, Tags.empty());
+            MeterRegistry kept = new SimpleMeterRegistry();
+            metrics.bindTo(kept);
+            WeakReference<MeterRegistry> dropped = bindAndDrop(metrics);
+            for (int i = 0; i < 20 && dropped.get() != null; i++) {
+                System.gc();
+            }
+            assertThat(kept.find("tcpproxy.connections.active").gauge()).isNotNull();
+            assertThat(dropped.get()).as("a registry nobody but the binder references, after System.gc()").isNull();
+        }
+    }
+
+    private static WeakReference<MeterRegistry> bindAndDrop(TcpProxyMetrics metrics) {
+        MeterRegistry registry = new SimpleMeterRegistry();
+        metrics.bindTo(registry);
+        registry.close();
+        return new WeakReference<>(registry);
     }
 
     private static TcpProxy.Builder proxyTo(EchoServer echo) {
