@@ -13,6 +13,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.StringJoiner;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The shared fixture of the strategy tests: a set of fake backends with settable weight,
@@ -121,6 +122,15 @@ final class Cluster {
         return nodes.get(index);
     }
 
+    /** Reads of the backends' weight() and isUp() so far, by every strategy and context. */
+    long reads() {
+        long sum = 0;
+        for (Node n : nodes) {
+            sum += n.reads.get();
+        }
+        return sum;
+    }
+
     int size() {
         return nodes.size();
     }
@@ -188,6 +198,8 @@ final class Cluster {
         private volatile int maxConnections;
         private volatile boolean excluded;
         private volatile int index;
+        /** Reads of weight() and isUp(): how much of the backends a strategy looked at. */
+        private final AtomicLong reads = new AtomicLong();
 
         Node(String name, InetSocketAddress address, int weight) {
             this.name = name;
@@ -256,6 +268,7 @@ final class Cluster {
 
         @Override
         public int weight() {
+            reads.incrementAndGet();
             return weight;
         }
 
@@ -271,6 +284,7 @@ final class Cluster {
 
         @Override
         public boolean isUp() {
+            reads.incrementAndGet();
             return up;
         }
 
