@@ -41,7 +41,7 @@ final class Options {
               --proxy-jvm "FLAGS"   JVM flags of the tcpproxy child JVM
                                     (default: the launcher's, tcpproxy-examples/bin/jvm.options)
               --jfr                 after the rounds, record allocations in the tcpproxy JVM with JFR
-                                    during the stream and rr workloads and print a summary
+                                    during the stream, rr and rate workloads and print a summary
               --every-round         print each round's values under each figure
               --keep                keep the temporary directory (configs, logs, recordings)
               --help                this text
