@@ -1,6 +1,7 @@
 package io.github.tcpproxy;
 
 import io.github.tcpproxy.internal.Addresses;
+import io.github.tcpproxy.internal.Services;
 import io.github.tcpproxy.spi.EngineProvider;
 import io.github.tcpproxy.spi.ProxyConfig;
 import io.github.tcpproxy.spi.Strategies;
@@ -11,12 +12,8 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashSet;
-import java.util.Iterator;
 import java.util.List;
-import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
-import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -643,29 +640,9 @@ public final class TcpProxy {
     }
 
     static EngineProvider findEngine() {
-        Set<ClassLoader> loaders = new HashSet<>();
-        List<ClassLoader> order = new ArrayList<>();
-        for (ClassLoader l : new ClassLoader[] {
-                Thread.currentThread().getContextClassLoader(), TcpProxy.class.getClassLoader()}) {
-            if (l != null && loaders.add(l)) {
-                order.add(l);
-            }
-        }
-        for (ClassLoader loader : order) {
-            Iterator<EngineProvider> it = ServiceLoader.load(EngineProvider.class, loader).iterator();
-            while (true) {
-                try {
-                    if (!it.hasNext()) {
-                        break;
-                    }
-                    return it.next();
-                } catch (ServiceConfigurationError e) {
-                    log.warn("skipping a tcpproxy engine that failed to load: {}", e.toString());
-                }
-            }
-        }
-        throw new TcpProxyException("no tcpproxy engine found: add the artifact " + ENGINE_ARTIFACT
-                + " (module io.github.tcpproxy.nio) to the class path or module path");
+        return Services.first(EngineProvider.class, "a tcpproxy engine", log).orElseThrow(() -> new TcpProxyException(
+                "no tcpproxy engine found: add the artifact " + ENGINE_ARTIFACT
+                        + " (module io.github.tcpproxy.nio) to the class path or module path"));
     }
 
     private record Config(

@@ -1,14 +1,10 @@
 package io.github.tcpproxy.spi;
 
-import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.Iterator;
+import io.github.tcpproxy.internal.Services;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
-import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeSet;
 import org.slf4j.Logger;
@@ -93,28 +89,7 @@ public final class Strategies {
      * broken provider is logged and skipped.
      */
     public static List<StrategyProvider> providers() {
-        List<StrategyProvider> found = new ArrayList<>();
-        Set<String> classes = new HashSet<>();
-        ClassLoader context = Thread.currentThread().getContextClassLoader();
-        ClassLoader own = Strategies.class.getClassLoader();
-        for (ClassLoader loader : context == null || context == own
-                ? new ClassLoader[] {own} : new ClassLoader[] {context, own}) {
-            Iterator<StrategyProvider> it = ServiceLoader.load(StrategyProvider.class, loader).iterator();
-            while (true) {
-                try {
-                    if (!it.hasNext()) {
-                        break;
-                    }
-                    StrategyProvider p = it.next();
-                    if (classes.add(p.getClass().getName())) {
-                        found.add(p);
-                    }
-                } catch (ServiceConfigurationError e) {
-                    log.warn("skipping a strategy provider that failed to load: {}", e.toString());
-                }
-            }
-        }
-        return found;
+        return Services.all(StrategyProvider.class, "a strategy provider", log);
     }
 
     /** Every name and alias of the providers found, sorted. */
