@@ -18,8 +18,9 @@ public interface SelectionContext {
     /**
      * Every configured backend, in configuration order, drained and down ones included. The list
      * is immutable and {@link java.util.RandomAccess}; {@link BackendView#index()} is each one's
-     * position in it (in the newest list: see there). The engine hands out the same list instance until a backend is added,
-     * removed or changed, so a strategy may cache tables derived from it keyed on its identity.
+     * position in it (in the newest list: see there). The engine hands out the same list
+     * instance until a backend is added, removed or changed, so a strategy may cache tables
+     * derived from it keyed on its identity.
      */
     List<BackendView> backends();
 
