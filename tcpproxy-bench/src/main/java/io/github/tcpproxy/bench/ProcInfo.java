@@ -44,15 +44,7 @@ final class ProcInfo {
 
     /** User plus system CPU time in seconds, or NaN if the process is gone. */
     static double cpuSeconds(long pid) {
-        try {
-            String stat = read(Path.of("/proc", Long.toString(pid), "stat"));
-            // The command name (field 2) may hold spaces: count fields after its closing paren.
-            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            // After the paren: f[0] is field 3 (state), so utime (14) is f[11] and stime (15) f[12].
-            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / TICKS_PER_SECOND;
-        } catch (IOException | RuntimeException e) {
-            return Double.NaN;
-        }
+        return cpuTimes(pid, 2);
     }
 
     /**
@@ -60,12 +52,22 @@ final class ProcInfo {
      * 17 of {@code /proc/PID/stat}), or NaN if unreadable.
      */
     static double cpuSecondsWithReapedChildren(long pid) {
+        return cpuTimes(pid, 4);
+    }
+
+    /** The sum, in seconds, of the first {@code count} of utime, stime, cutime and cstime; NaN if unreadable. */
+    private static double cpuTimes(long pid, int count) {
         try {
             String stat = read(Path.of("/proc", Long.toString(pid), "stat"));
+            // The command name (field 2) may hold spaces: count fields after its closing paren.
             String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            // As in cpuSeconds: utime, stime, cutime, cstime are f[11] to f[14].
-            return (Long.parseLong(f[11]) + Long.parseLong(f[12]) + Long.parseLong(f[13]) + Long.parseLong(f[14]))
-                    / TICKS_PER_SECOND;
+            // After the paren: f[0] is field 3 (state), so utime (14) is f[11], then stime,
+            // cutime and cstime.
+            long ticks = 0;
+            for (int i = 11; i < 11 + count; i++) {
+                ticks += Long.parseLong(f[i]);
+            }
+            return ticks / TICKS_PER_SECOND;
         } catch (IOException | RuntimeException e) {
             return Double.NaN;
         }
