@@ -3,7 +3,9 @@ package io.github.tcpproxy.bench;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import io.github.tcpproxy.testing.Await;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -14,9 +16,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -98,38 +98,39 @@ class StartupBoundTest {
 
     /** Once {@code file} names a port, listens on it; answers {@code reply} to each connection if given. */
     private static void takePort(Path file, Pattern port, AtomicReference<ServerSocket> squatter, String reply) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (System.nanoTime() - deadline < 0) {
-            try {
-                if (Files.exists(file)) {
-                    Matcher m = port.matcher(Files.readString(file, StandardCharsets.UTF_8));
-                    if (m.find()) {
-                        ServerSocket s = new ServerSocket(Integer.parseInt(m.group(1)), 50,
-                                InetAddress.getByName("127.0.0.1"));
-                        squatter.set(s);
-                        Thread acceptor = new Thread(() -> {
-                            while (!s.isClosed()) {
-                                try (Socket c = s.accept()) {
-                                    if (reply != null) {
-                                        c.getOutputStream().write(reply.getBytes(StandardCharsets.US_ASCII));
-                                        c.getOutputStream().flush();
-                                    }
-                                } catch (IOException e) {
-                                    if (s.isClosed()) {
-                                        return;
-                                    }
-                                }
-                            }
-                        }, "squatter-accept");
-                        acceptor.setDaemon(true);
-                        acceptor.start();
-                        return;
+        int named = Await.until("a port named in " + file, Duration.ofSeconds(10), () -> portIn(file, port),
+                p -> p > 0);
+        try {
+            ServerSocket s = new ServerSocket(named, 50, InetAddress.getByName("127.0.0.1"));
+            squatter.set(s);
+            Thread acceptor = new Thread(() -> {
+                while (!s.isClosed()) {
+                    try (Socket c = s.accept()) {
+                        if (reply != null) {
+                            c.getOutputStream().write(reply.getBytes(StandardCharsets.US_ASCII));
+                            c.getOutputStream().flush();
+                        }
+                    } catch (IOException e) {
+                        if (s.isClosed()) {
+                            return;
+                        }
                     }
                 }
-            } catch (IOException e) {
-                // not written completely yet: read again
-            }
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+            }, "squatter-accept");
+            acceptor.setDaemon(true);
+            acceptor.start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot listen on port " + named, e);
+        }
+    }
+
+    /** The port {@code file} names, or 0 while it does not exist or names none yet (it may be half written). */
+    private static int portIn(Path file, Pattern port) {
+        try {
+            Matcher m = port.matcher(Files.readString(file, StandardCharsets.UTF_8));
+            return m.find() ? Integer.parseInt(m.group(1)) : 0;
+        } catch (IOException e) {
+            return 0;
         }
     }
 }
