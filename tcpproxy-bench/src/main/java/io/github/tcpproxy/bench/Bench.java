@@ -212,6 +212,14 @@ public final class Bench {
             out.println(options.haproxy ? "haproxy: not installed (apt-get install haproxy), skipped"
                     : "haproxy: skipped (--no-haproxy)");
         }
+        if (!options.netty.isEmpty()) {
+            out.printf("netty: %s relay(s), Netty %s, child JVMs %s, 1 acceptor + %d event-loop thread(s),"
+                    + " default (pooled, adaptive) buffers%n", String.join(" and ", options.netty), nettyVersion(),
+                    options.nettyJvm.isEmpty() ? "with the JVM's defaults" : String.join(" ", options.nettyJvm),
+                    options.threads);
+        } else {
+            out.println("netty: skipped (--no-netty)");
+        }
         if (options.only.contains("redis")) {
             out.println(redisBinaries != null
                     ? "redis: " + Redis.version(redisBinaries) + ", no persistence; redis-benchmark -t get -P "
@@ -219,6 +227,12 @@ public final class Bench {
                     : "redis: redis-server or redis-benchmark not installed (" + Redis.INSTALL + "), skipped");
         }
         out.println("clients and backends: this JVM; everything on 127.0.0.0/8; temp dir " + work);
+    }
+
+    /** Netty's version as its jars declare it, or "?" if the declaration is missing. */
+    private static String nettyVersion() {
+        io.netty.util.Version v = io.netty.util.Version.identify().get("netty-transport");
+        return v == null ? "?" : v.artifactVersion();
     }
 
     /** The redis workload's server, or null (with a problem noted) if it cannot run. */
@@ -246,11 +260,15 @@ public final class Bench {
         targets.add(new DirectTarget(backends));
         List<ProxyFactory> all = new ArrayList<>();
         // Each process gets its own directory: its log, and for HAProxy its config and stats socket.
-        all.add(() -> new TcpproxyTarget(options.proxyJvm, options.threads, options.bufferSize, options.tcpNoDelay,
+        all.add(() -> JvmTarget.tcpproxy(options.proxyJvm, options.threads, options.bufferSize, options.tcpNoDelay,
                 Files.createTempDirectory(work, "tcpproxy-"), backends));
         if (haproxy != null) {
             all.add(() -> new HaproxyTarget(haproxy, options.threads, idleConnections + 100,
                     Files.createTempDirectory(work, "haproxy-"), backends));
+        }
+        for (String transport : options.netty) {
+            all.add(() -> JvmTarget.netty(transport, options.nettyJvm, options.threads,
+                    Files.createTempDirectory(work, "netty-" + transport + "-"), backends));
         }
         for (ProxyFactory f : all) {
             try {
@@ -658,7 +676,7 @@ public final class Bench {
     // ---- allocation profile ----
 
     private void allocationProfile(Path work) throws InterruptedException, IOException {
-        Target t = targets.stream().filter(x -> x instanceof TcpproxyTarget).findFirst().orElse(null);
+        Target t = targets.stream().filter(x -> x.name().equals("tcpproxy")).findFirst().orElse(null);
         if (t == null) {
             return;
         }

@@ -15,6 +15,9 @@ final class Options {
     /** The workloads, in the order they run. */
     static final List<String> WORKLOADS = List.of("stream", "rr", "rate", "redis", "halfclose", "idle");
 
+    /** The Netty relays' transports ({@link NettyRelayMain}), each a column. */
+    static final List<String> NETTY_TRANSPORTS = List.of("nio", "epoll");
+
     /**
      * JVM flags of the child JVM that runs tcpproxy: the launcher's, read from
      * {@code tcpproxy-examples/bin/jvm.options} (copied into this jar by the build).
@@ -38,8 +41,12 @@ final class Options {
               --rate-clients N      concurrent clients of the rate workload (default 32)
               --no-haproxy          do not measure HAProxy even if it is installed
               --haproxy PATH        the haproxy binary (default: found on PATH or in /usr/sbin)
+              --netty LIST          Netty 4.1 relays to measure beside tcpproxy: some of nio,epoll
+                                    (default: both; epoll is skipped where it cannot load)
+              --no-netty            measure no Netty relay
               --proxy-jvm "FLAGS"   JVM flags of the tcpproxy child JVM
                                     (default: the launcher's, tcpproxy-examples/bin/jvm.options)
+              --netty-jvm "FLAGS"   JVM flags of the Netty child JVMs (default: NETTY_JVM_DEFAULT)
               --jfr                 after the rounds, record allocations in the tcpproxy JVM with JFR
                                     during the stream, rr and rate workloads and print a summary
               --every-round         print each round's values under each figure
@@ -58,7 +65,9 @@ final class Options {
     int rateClients = 32;
     boolean haproxy = true;
     String haproxyPath;
+    Set<String> netty = new LinkedHashSet<>(NETTY_TRANSPORTS);
     List<String> proxyJvm = DEFAULT_PROXY_JVM;
+    List<String> nettyJvm = DEFAULT_PROXY_JVM;
     boolean jfr;
     boolean everyRound;
     boolean keep;
@@ -105,17 +114,7 @@ final class Options {
                     o.rounds = intArg(args, ++i, a, 1, 100);
                     roundsGiven = true;
                 }
-                case "--only" -> {
-                    o.only = new LinkedHashSet<>();
-                    for (String w : value(args, ++i, a).split(",")) {
-                        String name = w.trim();
-                        if (!WORKLOADS.contains(name)) {
-                            throw new IllegalArgumentException("--only: unknown workload '" + name + "'; known: "
-                                    + String.join(",", WORKLOADS));
-                        }
-                        o.only.add(name);
-                    }
-                }
+                case "--only" -> o.only = listArg(args, ++i, a, WORKLOADS);
                 case "--duration-ms" -> {
                     o.durationMillis = intArg(args, ++i, a, 200, 60_000);
                     durationGiven = true;
@@ -127,7 +126,10 @@ final class Options {
                 case "--rate-clients" -> o.rateClients = intArg(args, ++i, a, 1, 250);
                 case "--no-haproxy" -> o.haproxy = false;
                 case "--haproxy" -> o.haproxyPath = value(args, ++i, a);
-                case "--proxy-jvm" -> o.proxyJvm = new ArrayList<>(Arrays.asList(value(args, ++i, a).trim().split("\\s+")));
+                case "--netty" -> o.netty = listArg(args, ++i, a, NETTY_TRANSPORTS);
+                case "--no-netty" -> o.netty = new LinkedHashSet<>();
+                case "--proxy-jvm" -> o.proxyJvm = flagsArg(args, ++i, a);
+                case "--netty-jvm" -> o.nettyJvm = flagsArg(args, ++i, a);
                 case "--jfr" -> o.jfr = true;
                 case "--every-round" -> o.everyRound = true;
                 case "--keep" -> o.keep = true;
@@ -146,15 +148,32 @@ final class Options {
                 o.idleConnections = 2000;
             }
         }
-        // Reorder --only to the fixed workload order.
+        return o;
+    }
+
+    private static List<String> flagsArg(String[] args, int i, String option) {
+        String v = value(args, i, option).trim();
+        return v.isEmpty() ? List.of() : List.of(v.split("\\s+"));
+    }
+
+    /** A comma-separated subset of {@code known}, in {@code known}'s order. */
+    private static Set<String> listArg(String[] args, int i, String option, List<String> known) {
+        Set<String> given = new LinkedHashSet<>();
+        for (String w : value(args, i, option).split(",")) {
+            String name = w.trim();
+            if (!known.contains(name)) {
+                throw new IllegalArgumentException(option + ": unknown value '" + name + "'; known: "
+                        + String.join(",", known));
+            }
+            given.add(name);
+        }
         Set<String> ordered = new LinkedHashSet<>();
-        for (String w : WORKLOADS) {
-            if (o.only.contains(w)) {
-                ordered.add(w);
+        for (String k : known) {
+            if (given.contains(k)) {
+                ordered.add(k);
             }
         }
-        o.only = ordered;
-        return o;
+        return ordered;
     }
 
     /**

@@ -3,21 +3,12 @@ package io.github.tcpproxy.bench;
 import io.github.tcpproxy.ProxyStats;
 import io.github.tcpproxy.RunningProxy;
 import io.github.tcpproxy.TcpProxy;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.PrintStream;
-import java.lang.management.BufferPoolMXBean;
-import java.lang.management.GarbageCollectorMXBean;
-import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.text.ParseException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import jdk.jfr.Configuration;
-import jdk.jfr.Recording;
 
 /**
  * The proxy under test, in its own JVM: a launcher-like main that starts one tcpproxy per
@@ -32,10 +23,7 @@ import jdk.jfr.Recording;
  *      --threads 2 --buffer-size 262144 --tcp-nodelay true --backend 127.0.0.1:9000 [--backend ...]
  * </pre>
  *
- * Commands: {@code stats} (counters summed over the proxies), {@code gc} (heap after a full GC),
- * {@code alloc} (bytes allocated so far by the reactor threads), {@code jfr-start},
- * {@code jfr-stop FILE}, {@code quit}. End of input means quit too, so the child never outlives the
- * bench.
+ * Commands: see {@link ChildCommands}; {@code stats} sums the proxies' counters.
  */
 public final class ProxyMain {
     /** The engine names its reactor threads so: we count their allocations. */
@@ -88,50 +76,12 @@ public final class ProxyMain {
             ready.append(' ').append(proxy.localAddress().getPort());
         }
         out.println(ready);
-        Recording recording = null;
-        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-        String line;
-        while ((line = in.readLine()) != null) {
-            String[] cmd = line.trim().split("\\s+", 2);
-            try {
-                switch (cmd[0]) {
-                    case "stats" -> out.println("STATS " + stats(proxies));
-                    case "gc" -> out.println("HEAP " + heapAfterGc());
-                    case "alloc" -> out.println("ALLOC " + reactorAllocatedBytes());
-                    case "jfr-start" -> {
-                        if (recording != null) {
-                            recording.close();
-                        }
-                        recording = new Recording(Configuration.getConfiguration("profile"));
-                        // More samples than the profile's 300/s: the hot path should yield few anyway.
-                        recording.enable("jdk.ObjectAllocationSample").with("throttle", "5000/s");
-                        recording.enable("jdk.ExecutionSample").withPeriod(Duration.ofMillis(2));
-                        recording.start();
-                        out.println("OK");
-                    }
-                    case "jfr-stop" -> {
-                        if (recording == null) {
-                            out.println("ERR no recording");
-                        } else {
-                            recording.stop();
-                            recording.dump(Path.of(cmd[1]));
-                            recording.close();
-                            recording = null;
-                            out.println("OK");
-                        }
-                    }
-                    case "quit" -> {
-                        closeAll(proxies);
-                        out.println("BYE");
-                        return;
-                    }
-                    default -> out.println("ERR unknown command '" + line + "'");
-                }
-            } catch (IOException | ParseException | RuntimeException e) {
-                out.println("ERR " + e.toString().replace('\n', ' '));
-            }
+        try {
+            new ChildCommands(out, () -> stats(proxies), REACTOR_THREAD_PREFIX).serve();
+        } finally {
+            closeAll(proxies);
         }
-        closeAll(proxies);
+        out.println("BYE");
     }
 
     private static String stats(List<RunningProxy> proxies) {
@@ -153,58 +103,6 @@ public final class ProxyMain {
             noBackend += s.noBackendClosures();
         }
         return active + " " + total + " " + up + " " + down + " " + buffered + " " + failures + " " + noBackend;
-    }
-
-    /**
-     * {@code used committed directUsed directCount gcCount} after full collections. One is not
-     * enough right after many sockets closed: what the closing left for the reference handler and
-     * the selectors' next turn is freed only by a later collection. So collect five times, 50 ms
-     * apart, and report the smallest heap seen: the live data.
-     */
-    private static String heapAfterGc() {
-        java.lang.management.MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
-        long used = Long.MAX_VALUE;
-        for (int i = 0; i < 5; i++) {
-            if (i > 0) {
-                try {
-                    Thread.sleep(50); // let the reference handler, cleaner and reactor threads run
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    break;
-                }
-            }
-            System.gc();
-            used = Math.min(used, memory.getHeapMemoryUsage().getUsed());
-        }
-        long committed = memory.getHeapMemoryUsage().getCommitted();
-        long directUsed = 0;
-        long directCount = 0;
-        for (BufferPoolMXBean pool : ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class)) {
-            if (pool.getName().equals("direct")) {
-                directUsed = pool.getMemoryUsed();
-                directCount = pool.getCount();
-            }
-        }
-        long gcs = 0;
-        for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
-            gcs += Math.max(0, gc.getCollectionCount());
-        }
-        return used + " " + committed + " " + directUsed + " " + directCount + " " + gcs;
-    }
-
-    /** Bytes allocated on the heap so far by the live reactor threads (HotSpot's exact counter). */
-    private static long reactorAllocatedBytes() {
-        java.lang.management.ThreadMXBean mx = ManagementFactory.getThreadMXBean();
-        if (!(mx instanceof com.sun.management.ThreadMXBean hs)) {
-            return -1;
-        }
-        long total = 0;
-        for (Thread t : Thread.getAllStackTraces().keySet()) {
-            if (t.getName().startsWith(REACTOR_THREAD_PREFIX)) {
-                total += Math.max(0, hs.getThreadAllocatedBytes(t.getId()));
-            }
-        }
-        return total;
     }
 
     private static void closeAll(List<RunningProxy> proxies) {

@@ -5,9 +5,9 @@ import java.net.InetSocketAddress;
 import java.util.Map;
 
 /**
- * What the workloads connect to: the backends themselves ({@link DirectTarget}), tcpproxy in a
- * child JVM ({@link TcpproxyTarget}) or HAProxy ({@link HaproxyTarget}). One address per
- * {@link Service}, each relayed to the matching backend of the bench.
+ * What the workloads connect to: the backends themselves ({@link DirectTarget}), tcpproxy or a
+ * Netty relay in a child JVM ({@link JvmTarget}), or HAProxy ({@link HaproxyTarget}). One address
+ * per {@link Service}, each relayed to the matching backend of the bench.
  */
 abstract class Target implements AutoCloseable {
     private final String name;

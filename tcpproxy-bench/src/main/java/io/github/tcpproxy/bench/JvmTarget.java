@@ -9,35 +9,47 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * tcpproxy under test, in a child JVM started with {@link ProxyMain} and the JVM flags we would
- * ship, so that the bench's clients and backends do not share its heap, GC or JIT threads.
+ * A relay in a child JVM that speaks {@link ChildCommands}: tcpproxy ({@link ProxyMain}, with the
+ * JVM flags we ship) or a Netty relay ({@link NettyRelayMain}), so that the bench's clients and
+ * backends do not share its heap, GC or JIT threads. The child takes {@code --backend HOST:PORT}
+ * arguments and answers {@code READY port...}, one port per backend in the same order.
  */
-final class TcpproxyTarget extends Target {
+final class JvmTarget extends Target {
     private static final long ANSWER_MILLIS = 30_000;
 
     private final ChildProcess child;
     private final Map<Service, InetSocketAddress> addresses = new EnumMap<>(Service.class);
 
+    /** tcpproxy: one proxy per backend, each listening on 127.0.0.1 port 0. */
+    static JvmTarget tcpproxy(List<String> jvmOptions, int threads, int bufferSize, boolean tcpNoDelay, Path workDir,
+            Map<Service, InetSocketAddress> backends) throws IOException {
+        return new JvmTarget("tcpproxy", jvmOptions, ProxyMain.class, List.of("--threads", Integer.toString(threads),
+                "--buffer-size", Integer.toString(bufferSize), "--tcp-nodelay", Boolean.toString(tcpNoDelay)),
+                workDir, backends);
+    }
+
+    /** A Netty relay on {@code transport} ({@code nio} or {@code epoll}), column "netty-TRANSPORT". */
+    static JvmTarget netty(String transport, List<String> jvmOptions, int threads, Path workDir,
+            Map<Service, InetSocketAddress> backends) throws IOException {
+        return new JvmTarget("netty-" + transport, jvmOptions, NettyRelayMain.class, List.of("--transport", transport,
+                "--threads", Integer.toString(threads)), workDir, backends);
+    }
+
     /**
-     * Starts the child JVM with one proxy per backend, each listening on 127.0.0.1 port 0.
+     * Starts the child JVM and waits for its ports.
      *
      * @throws IOException if the child cannot be started or does not report its ports within 30 s
      */
-    TcpproxyTarget(List<String> jvmOptions, int threads, int bufferSize, boolean tcpNoDelay, Path workDir, Map<Service, InetSocketAddress> backends)
-            throws IOException {
-        super("tcpproxy");
+    private JvmTarget(String name, List<String> jvmOptions, Class<?> main, List<String> args, Path workDir,
+            Map<Service, InetSocketAddress> backends) throws IOException {
+        super(name);
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(jvmOptions);
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
-        command.add(ProxyMain.class.getName());
-        command.add("--threads");
-        command.add(Integer.toString(threads));
-        command.add("--buffer-size");
-        command.add(Integer.toString(bufferSize));
-        command.add("--tcp-nodelay");
-        command.add(Boolean.toString(tcpNoDelay));
+        command.add(main.getName());
+        command.addAll(args);
         // The child answers one port per --backend, in the same order: the services' order.
         List<Service> services = List.copyOf(new EnumMap<>(backends).keySet());
         for (Service s : services) {
@@ -45,15 +57,16 @@ final class TcpproxyTarget extends Target {
             command.add("--backend");
             command.add(b.getAddress().getHostAddress() + ":" + b.getPort());
         }
-        child = new ChildProcess("tcpproxy child JVM", command, workDir.resolve("tcpproxy-child.log"));
+        String what = name + " child JVM";
+        child = new ChildProcess(what, command, workDir.resolve(name + "-child.log"));
         try {
             String ready = child.readLine(30_000);
             if (!ready.startsWith("READY ")) {
-                throw new IOException("tcpproxy child JVM said '" + ready + "' instead of READY" + child.errorTail());
+                throw new IOException(what + " said '" + ready + "' instead of READY" + child.errorTail());
             }
             String[] ports = ready.substring(6).trim().split(" ");
             if (ports.length != services.size()) {
-                throw new IOException("tcpproxy child JVM said '" + ready + "': " + ports.length + " ports for "
+                throw new IOException(what + " said '" + ready + "': " + ports.length + " ports for "
                         + services.size() + " backends");
             }
             for (int i = 0; i < ports.length; i++) {
@@ -101,11 +114,6 @@ final class TcpproxyTarget extends Target {
     boolean stopAllocationRecording(Path file) throws IOException {
         child.request("jfr-stop " + file.toAbsolutePath(), "OK", ANSWER_MILLIS);
         return true;
-    }
-
-    /** The child's standard error so far (its log), for the report when something looks wrong. */
-    String logTail() {
-        return child.errorTail();
     }
 
     @Override
