@@ -33,7 +33,8 @@ final class Options {
               --only LIST           some of stream,rr,rate,redis,halfclose,idle (default: all; idle
                                     includes scale; redis needs redis-server and redis-benchmark)
               --duration-ms N       length of each stream, rr, rate and redis measurement (default 2000)
-              --threads N           tcpproxy reactor threads = HAProxy nbthread (default: CPUs)
+              --threads N           tcpproxy reactor threads = HAProxy nbthread = Netty event-loop
+                                    threads (default: CPUs)
               --buffer-size BYTES   tcpproxy's relay buffer size (default: the builder's, 256 KiB)
               --tcp-nodelay BOOL    tcpproxy's TCP_NODELAY on both sockets (default: the builder's, true)
               --idle-conns N        idle connections to hold (default: as many as the open-file
@@ -46,7 +47,8 @@ final class Options {
               --no-netty            measure no Netty relay
               --proxy-jvm "FLAGS"   JVM flags of the tcpproxy child JVM
                                     (default: the launcher's, tcpproxy-examples/bin/jvm.options)
-              --netty-jvm "FLAGS"   JVM flags of the Netty child JVMs (default: NETTY_JVM_DEFAULT)
+              --netty-jvm "FLAGS"   JVM flags of the Netty child JVMs (default: the launcher's, as for
+                                    tcpproxy without --proxy-jvm; "" for the JVM's own defaults)
               --jfr                 after the rounds, record allocations in the tcpproxy JVM with JFR
                                     during the stream, rr and rate workloads and print a summary
               --every-round         print each round's values under each figure

@@ -14,6 +14,8 @@ import java.util.Map;
  * whose speed drifts than the ratio of two medians.
  */
 final class Table {
+    private static final String ROUNDS_LABEL = "   (rounds)";
+
     private final List<String> targets;
     private final int rounds;
     private final Map<String, Row> rows = new LinkedHashMap<>();
@@ -129,7 +131,7 @@ final class Table {
             cells.add(line);
             if (everyRound && rounds > 1) {
                 List<String> raw = new ArrayList<>();
-                raw.add("   (rounds)");
+                raw.add(ROUNDS_LABEL);
                 for (String t : header.subList(1, header.size())) {
                     double[] v = row.values.get(t);
                     raw.add(v == null ? "" : String.join("/", Arrays.stream(v).mapToObj(d -> fmt(d, row.decimals)).toList()));
@@ -139,6 +141,9 @@ final class Table {
         }
         int[] width = new int[header.size()];
         for (List<String> line : cells) {
+            if (line.get(0).equals(ROUNDS_LABEL)) {
+                continue; // per-round values overflow their column rather than widen every line
+            }
             for (int i = 0; i < line.size(); i++) {
                 width[i] = Math.max(width[i], line.get(i).length());
             }
@@ -148,9 +153,9 @@ final class Table {
             for (int i = 0; i < line.size(); i++) {
                 String c = line.get(i);
                 if (i == 0) {
-                    sb.append(c).append(" ".repeat(width[0] - c.length()));
+                    sb.append(c).append(" ".repeat(Math.max(0, width[0] - c.length())));
                 } else {
-                    sb.append("  ").append(" ".repeat(width[i] - c.length())).append(c);
+                    sb.append("  ").append(" ".repeat(Math.max(0, width[i] - c.length()))).append(c);
                 }
             }
             sb.append('\n');

@@ -41,6 +41,19 @@ class OptionsTest {
     }
 
     @Test
+    void nettyRelaysRunWithTheProxysFlagsUnlessToldOtherwise() {
+        Options o = Options.parse();
+        assertThat(o.netty).containsExactly("nio", "epoll");
+        assertThat(o.nettyJvm).isEqualTo(Options.DEFAULT_PROXY_JVM);
+        assertThat(Options.parse("--netty", "epoll,nio").netty).containsExactly("nio", "epoll");
+        assertThat(Options.parse("--no-netty").netty).isEmpty();
+        assertThat(Options.parse("--netty-jvm", " -Xmx1g  -XX:+UseG1GC ").nettyJvm).containsExactly("-Xmx1g", "-XX:+UseG1GC");
+        assertThat(Options.parse("--netty-jvm", "").nettyJvm).isEmpty();
+        assertThatThrownBy(() -> Options.parse("--netty", "kqueue"))
+                .hasMessageContaining("--netty: unknown value 'kqueue'; known: nio,epoll");
+    }
+
+    @Test
     void tcpNoDelayIsOnUnlessTurnedOffByName() {
         assertThat(Options.parse().tcpNoDelay).isTrue();
         assertThat(Options.parse("--tcp-nodelay", "false").tcpNoDelay).isFalse();

@@ -26,6 +26,20 @@ class TableTest {
     }
 
     @Test
+    void perRoundValuesDoNotWidenTheColumns() {
+        Table t = new Table(List.of("direct", "tcpproxy"), 3);
+        t.row("s", "stream (Gbit/s)", 2, true);
+        for (int r = 0; r < 3; r++) {
+            t.put("s", "direct", r, 10_000 + r);
+            t.put("s", "tcpproxy", r, 5_000 + r);
+        }
+        List<String> lines = t.render(true).lines().toList();
+        assertThat(lines.get(0)).isEqualTo(t.render(false).lines().findFirst().orElseThrow());
+        assertThat(lines.get(1)).hasSameSizeAs(lines.get(0));
+        assertThat(lines.get(2)).startsWith("   (rounds)").contains("10,000.00/10,001.00/10,002.00");
+    }
+
+    @Test
     void percentileIsNearestRank() {
         long[] v = Stats.sort(new long[] {5, 1, 4, 2, 3, 0}, 5);
         assertThat(Stats.percentile(v, 5, 50)).isEqualTo(3);
