@@ -214,9 +214,10 @@ public final class Bench {
         }
         if (!options.netty.isEmpty()) {
             out.printf("netty: %s relay(s), Netty %s, child JVMs %s, 1 acceptor + %d event-loop thread(s),"
-                    + " default (pooled, adaptive) buffers%n", String.join(" and ", options.netty), nettyVersion(),
+                    + " pooled buffers, adaptive reads of up to %d KiB (tcpproxy's buffer size)%n",
+                    String.join(" and ", options.netty), nettyVersion(),
                     options.nettyJvm.isEmpty() ? "with the JVM's defaults" : String.join(" ", options.nettyJvm),
-                    options.threads);
+                    options.threads, options.bufferSize / 1024);
         } else {
             out.println("netty: skipped (--no-netty)");
         }
@@ -267,7 +268,7 @@ public final class Bench {
                     Files.createTempDirectory(work, "haproxy-"), backends));
         }
         for (String transport : options.netty) {
-            all.add(() -> JvmTarget.netty(transport, options.nettyJvm, options.threads,
+            all.add(() -> JvmTarget.netty(transport, options.nettyJvm, options.threads, options.bufferSize,
                     Files.createTempDirectory(work, "netty-" + transport + "-"), backends));
         }
         for (ProxyFactory f : all) {

@@ -28,11 +28,14 @@ final class JvmTarget extends Target {
                 workDir, backends);
     }
 
-    /** A Netty relay on {@code transport} ({@code nio} or {@code epoll}), column "netty-TRANSPORT". */
-    static JvmTarget netty(String transport, List<String> jvmOptions, int threads, Path workDir,
+    /**
+     * A Netty relay on {@code transport} ({@code nio} or {@code epoll}), column "netty-TRANSPORT",
+     * reading at most {@code maxRead} bytes at a time.
+     */
+    static JvmTarget netty(String transport, List<String> jvmOptions, int threads, int maxRead, Path workDir,
             Map<Service, InetSocketAddress> backends) throws IOException {
         return new JvmTarget("netty-" + transport, jvmOptions, NettyRelayMain.class, List.of("--transport", transport,
-                "--threads", Integer.toString(threads)), workDir, backends);
+                "--threads", Integer.toString(threads), "--max-read", Integer.toString(maxRead)), workDir, backends);
     }
 
     /**

@@ -3,6 +3,7 @@ package io.github.tcpproxy.bench;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -10,6 +11,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollEventLoopGroup;
@@ -34,17 +36,20 @@ import java.util.concurrent.atomic.AtomicLong;
  * A peer for the bench's table: a TCP relay on Netty 4.1 in its own JVM, as the issue's "Netty
  * relay" rows have it. It relays the way Netty's own proxy example does: the backend connection
  * runs on the client connection's event loop, auto-read is off, and each side reads its next chunk
- * only once the last one was flushed to the other side (so a direction holds one chunk at most).
- * Unlike the example it keeps half-close (a FIN is passed on once what came before it is flushed;
- * the connection closes when both ways ended), and it keeps what the client sent before the backend
- * was connected (the epoll transport reads a client's data and FIN even with auto-read off), so
- * that what the bench relays arrives whole.
- * One acceptor thread and {@code --threads} event-loop threads; buffers are Netty's defaults
- * (pooled direct, sized adaptively per read).
+ * only once the last one was flushed to the other side (so a direction holds about one chunk; the
+ * epoll transport reads on to the end once a FIN has come). Unlike the example it keeps half-close
+ * (a FIN is passed on once what came before it is flushed; the connection closes when both ways
+ * ended), and it keeps what the client sent before the backend was connected (the epoll transport
+ * reads a client's data and FIN even with auto-read off), so that what the bench relays arrives
+ * whole. Like the example, it ends the other side with a FIN when one side fails or is reset
+ * (tcpproxy passes a reset on as a reset); no figure of the bench depends on that.
+ * One acceptor thread and {@code --threads} event-loop threads; Netty's pooled direct buffers,
+ * sized adaptively per read up to {@code --max-read} bytes (the bench passes tcpproxy's buffer
+ * size: Netty's own cap of 64 KiB would cost it a trip through the event loop per 64 KiB).
  *
  * <pre>
  * java [JVM flags] -cp tcpproxy-bench.jar io.github.tcpproxy.bench.NettyRelayMain \
- *      --transport nio|epoll --threads 2 --backend 127.0.0.1:9000 [--backend ...]
+ *      --transport nio|epoll --threads 2 --max-read 262144 --backend 127.0.0.1:9000 [--backend ...]
  * </pre>
  *
  * It listens on 127.0.0.1 port 0 per backend, prints {@code READY port...}, then serves
@@ -53,6 +58,10 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class NettyRelayMain {
     /** Its event-loop threads are named so: {@code alloc} counts their allocations. */
     static final String THREAD_PREFIX = "netty-relay-";
+    /** Netty's own maximum read size ({@link AdaptiveRecvByteBufAllocator}'s default). */
+    static final int DEFAULT_MAX_READ = 65_536;
+    private static final int MIN_READ = 64;
+    private static final int INITIAL_READ = 2_048;
 
     private NettyRelayMain() {
     }
@@ -60,7 +69,8 @@ public final class NettyRelayMain {
     /**
      * Starts the relays and serves commands until {@code quit} or end of input.
      *
-     * @param args {@code --transport nio|epoll}, {@code --threads N}, {@code --backend HOST:PORT}...
+     * @param args {@code --transport nio|epoll}, {@code --threads N}, {@code --max-read BYTES},
+     *     {@code --backend HOST:PORT}...
      * @throws UnsatisfiedLinkError if {@code epoll} is asked for and Netty's native library cannot load
      */
     public static void main(String[] args) throws IOException, InterruptedException {
@@ -69,21 +79,23 @@ public final class NettyRelayMain {
         }
         String transport = "nio";
         int threads = Runtime.getRuntime().availableProcessors();
+        int maxRead = DEFAULT_MAX_READ;
         List<InetSocketAddress> backends = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--transport" -> transport = args[++i];
                 case "--threads" -> threads = Integer.parseInt(args[++i]);
+                case "--max-read" -> maxRead = Integer.parseInt(args[++i]);
                 case "--backend" -> backends.add(hostPort(args[++i]));
                 default -> throw new IllegalArgumentException("unknown argument '" + args[i]
-                        + "'; known: --transport nio|epoll, --threads N, --backend HOST:PORT");
+                        + "'; known: --transport nio|epoll, --threads N, --max-read BYTES, --backend HOST:PORT");
             }
         }
         if (backends.isEmpty()) {
             throw new IllegalArgumentException("give at least one --backend HOST:PORT");
         }
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
-        try (Relays relays = Relays.start(transport, threads, backends)) {
+        try (Relays relays = Relays.start(transport, threads, maxRead, backends)) {
             StringBuilder ready = new StringBuilder("READY");
             for (InetSocketAddress a : relays.addresses()) {
                 ready.append(' ').append(a.getPort());
@@ -113,7 +125,7 @@ public final class NettyRelayMain {
          * @throws IllegalArgumentException if the transport is neither {@code nio} nor {@code epoll}
          * @throws UnsatisfiedLinkError if {@code epoll} is asked for and Netty's native library cannot load
          */
-        static Relays start(String transport, int threads, List<InetSocketAddress> backends)
+        static Relays start(String transport, int threads, int maxRead, List<InetSocketAddress> backends)
                 throws InterruptedException {
             boolean epoll = switch (transport) {
                 case "nio" -> false;
@@ -126,6 +138,11 @@ public final class NettyRelayMain {
             Class<? extends ServerChannel> serverChannel = epoll ? EpollServerSocketChannel.class
                     : NioServerSocketChannel.class;
             Class<? extends Channel> clientChannel = epoll ? EpollSocketChannel.class : NioSocketChannel.class;
+            if (maxRead < MIN_READ) {
+                throw new IllegalArgumentException("--max-read " + maxRead + ": at least " + MIN_READ + " bytes");
+            }
+            RecvByteBufAllocator reads = new AdaptiveRecvByteBufAllocator(MIN_READ, Math.min(INITIAL_READ, maxRead),
+                    maxRead);
             Relays relays = new Relays(epoll, threads);
             try {
                 for (InetSocketAddress backend : backends) {
@@ -136,10 +153,11 @@ public final class NettyRelayMain {
                             .childOption(ChannelOption.AUTO_READ, false)
                             .childOption(ChannelOption.TCP_NODELAY, true)
                             .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                            .childOption(ChannelOption.RCVBUF_ALLOCATOR, reads)
                             .childHandler(new ChannelInitializer<>() {
                                 @Override
                                 protected void initChannel(Channel ch) {
-                                    ch.pipeline().addLast(new ClientSide(backend, clientChannel, relays));
+                                    ch.pipeline().addLast(new ClientSide(backend, clientChannel, reads, relays));
                                 }
                             })
                             .bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
@@ -309,11 +327,14 @@ public final class NettyRelayMain {
     private static final class ClientSide extends Relay {
         private final InetSocketAddress backend;
         private final Class<? extends Channel> channelType;
+        private final RecvByteBufAllocator reads;
         private final Relays relays;
 
-        ClientSide(InetSocketAddress backend, Class<? extends Channel> channelType, Relays relays) {
+        ClientSide(InetSocketAddress backend, Class<? extends Channel> channelType, RecvByteBufAllocator reads,
+                Relays relays) {
             this.backend = backend;
             this.channelType = channelType;
+            this.reads = reads;
             this.relays = relays;
         }
 
@@ -331,6 +352,7 @@ public final class NettyRelayMain {
                     .option(ChannelOption.AUTO_READ, false)
                     .option(ChannelOption.TCP_NODELAY, true)
                     .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                    .option(ChannelOption.RCVBUF_ALLOCATOR, reads)
                     .handler(backendSide)
                     .connect(backend)
                     .addListener((ChannelFutureListener) f -> {

@@ -35,7 +35,8 @@ final class Options {
               --duration-ms N       length of each stream, rr, rate and redis measurement (default 2000)
               --threads N           tcpproxy reactor threads = HAProxy nbthread = Netty event-loop
                                     threads (default: CPUs)
-              --buffer-size BYTES   tcpproxy's relay buffer size (default: the builder's, 256 KiB)
+              --buffer-size BYTES   tcpproxy's relay buffer size, and the Netty relays' largest read
+                                    (default: the builder's, 256 KiB)
               --tcp-nodelay BOOL    tcpproxy's TCP_NODELAY on both sockets (default: the builder's, true)
               --idle-conns N        idle connections to hold (default: as many as the open-file
                                     limit allows, at most 9,800)
