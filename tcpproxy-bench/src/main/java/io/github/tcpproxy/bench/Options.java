@@ -44,7 +44,8 @@ final class Options {
               --no-haproxy          do not measure HAProxy even if it is installed
               --haproxy PATH        the haproxy binary (default: found on PATH or in /usr/sbin)
               --netty LIST          Netty 4.1 relays to measure beside tcpproxy: some of nio,epoll
-                                    (default: both; epoll is skipped where it cannot load)
+                                    (default: both; one that cannot start, such as epoll off Linux
+                                    x86-64, is left out and named under "problems seen")
               --no-netty            measure no Netty relay
               --proxy-jvm "FLAGS"   JVM flags of the tcpproxy child JVM
                                     (default: the launcher's, tcpproxy-examples/bin/jvm.options)
