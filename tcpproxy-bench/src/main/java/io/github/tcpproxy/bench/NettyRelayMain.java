@@ -122,7 +122,8 @@ public final class NettyRelayMain {
         /**
          * Starts one relay per backend on 127.0.0.1 port 0.
          *
-         * @throws IllegalArgumentException if the transport is neither {@code nio} nor {@code epoll}
+         * @throws IllegalArgumentException if the transport is neither {@code nio} nor {@code epoll}, or
+         *     {@code maxRead} is below 64 bytes
          * @throws UnsatisfiedLinkError if {@code epoll} is asked for and Netty's native library cannot load
          */
         static Relays start(String transport, int threads, int maxRead, List<InetSocketAddress> backends)
