@@ -98,6 +98,7 @@ public final class TcpProxyExtension
     private static final Namespace EXTENSIONS = Namespace.create(TcpProxyExtension.class);
     private static final String SCOPE = "scope";
     private static final String BINDING = "thread binding";
+    private static final String UNCLAIMED_CLOSER = "unclaimed closer";
 
     private final String name;
     private final Supplier<TcpProxy.Builder> builder;
@@ -182,7 +183,8 @@ public final class TcpProxyExtension
      * <p>The caller is known by thread: on the thread of a test or lifecycle method this is that
      * test's proxy. On another thread it is the proxy of the one class or test using this
      * extension; called before any does (from a static initializer, say), it starts the proxy that
-     * the first class or test to use the extension then takes over.
+     * the first class or test to use the extension then takes over, and called after the last one
+     * ended (from a class without the extension), a proxy that is closed at the end of the run.
      *
      * @throws IllegalStateException from a thread that runs no test or lifecycle method, while
      *     several classes share this extension (take the proxy as a {@link RunningProxy}
@@ -338,6 +340,10 @@ public final class TcpProxyExtension
      */
     private Scope scope(ExtensionContext context) {
         Store store = context.getStore(namespace);
+        // Ends a proxy that proxy() starts once no class uses this extension any more (from a
+        // class without the extension, say): nothing else would close it.
+        context.getRoot().getStore(namespace).getOrComputeIfAbsent(UNCLAIMED_CLOSER, k -> new UnclaimedCloser(),
+                UnclaimedCloser.class);
         synchronized (lock) {
             Scope scope = store.get(SCOPE, Scope.class);
             if (scope == null) {
@@ -490,6 +496,26 @@ public final class TcpProxyExtension
             }
             if (p != null) {
                 p.close(Duration.ZERO);
+            }
+        }
+    }
+
+    /**
+     * Closes, when JUnit closes the root store at the end of the run, the scope {@link #proxy()}
+     * created that no class or test then claimed. Both interfaces: JUnit before 5.13 closes only
+     * {@code CloseableResource} values, from 5.13 on {@code AutoCloseable} ones too (once).
+     */
+    @SuppressWarnings("deprecation")
+    private final class UnclaimedCloser implements Store.CloseableResource, AutoCloseable {
+        @Override
+        public void close() {
+            Scope left;
+            synchronized (lock) {
+                left = unclaimed;
+                unclaimed = null;
+            }
+            if (left != null) {
+                left.close();
             }
         }
     }

@@ -142,6 +142,19 @@ class TcpProxyExtensionTest {
         assertThat(SEEN).allMatch(p -> !p.isRunning(), "closed after its class");
     }
 
+    /**
+     * {@code proxy()} called once every class that uses the extension has ended (here from a later
+     * class without it) starts a proxy no class claims: it is closed at the end of the run.
+     */
+    @Test
+    void aProxyStartedAfterTheLastClassEndedIsClosedAtTheEndOfTheRun() {
+        Map<String, String> classesInOrder = Map.of(
+                "junit.jupiter.testclass.order.default", "org.junit.jupiter.api.ClassOrderer$OrderAnnotation");
+        assertAllPassed(run(classesInOrder, LateUserSample.class, FirstUserSample.class), 2);
+        assertThat(SEEN).hasSize(2).doesNotHaveDuplicates();
+        assertThat(SEEN).allMatch(p -> !p.isRunning(), "closed by the end of the run");
+    }
+
     @Test
     void instanceProxiesAreSafeUnderParallelExecution() {
         Map<String, String> parallel = Map.of(
@@ -388,6 +401,34 @@ class TcpProxyExtensionTest {
                     .hasMessageContaining("serves class SubA, class SubB at once")
                     .hasMessageContaining("thread 'not-a-test-thread'")
                     .hasMessageContaining("take it as a RunningProxy parameter");
+        }
+    }
+
+    static final class SharedExtension {
+        static final EchoServer ECHO = EchoServer.start();
+        static final TcpProxyExtension PROXY = TcpProxyExtension.to(ECHO.address());
+    }
+
+    @org.junit.jupiter.api.Order(1)
+    static class FirstUserSample {
+        @RegisterExtension
+        static final TcpProxyExtension PROXY = SharedExtension.PROXY;
+
+        @Test
+        void usesIt(RunningProxy proxy) throws Exception {
+            SEEN.add(proxy);
+            SharedBase.roundTrip(proxy);
+        }
+    }
+
+    @org.junit.jupiter.api.Order(2)
+    static class LateUserSample {
+        @Test
+        void callsProxyAfterTheOnlyClassWithTheExtensionEnded() throws Exception {
+            RunningProxy late = SharedExtension.PROXY.proxy();
+            SEEN.add(late);
+            assertThat(late.isRunning()).isTrue();
+            SharedBase.roundTrip(late);
         }
     }
 
