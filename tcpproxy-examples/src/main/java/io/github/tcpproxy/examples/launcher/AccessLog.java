@@ -51,7 +51,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * writes them, so a slow disk never slows the relay. When the queue is full a line is dropped
  * and counted, and the count is written as a line of its own ({@code # N line(s) dropped}) once
  * there is room again. When a write fails (a full disk), one error line goes to standard error
- * and every later line is dropped.
+ * and every later line is dropped; {@link #close()} says on standard error how many were.
  */
 final class AccessLog implements ConnectionListener, AutoCloseable {
     private static final int QUEUE_LINES = 16_384;
@@ -70,6 +70,8 @@ final class AccessLog implements ConnectionListener, AutoCloseable {
     private volatile boolean closed;
     /** Set by the writer thread as it ends: from then on nobody takes lines, so none are queued. */
     private volatile boolean writerEnded;
+    /** A write failed: the writer ended early and {@link #dropped} counts every line since. */
+    private volatile boolean writeFailed;
 
     private AccessLog(Writer writer, boolean closeWriter) {
         this.writer = writer;
@@ -153,18 +155,34 @@ final class AccessLog implements ConnectionListener, AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (IOException e) {
+            writeFailed = true;
             System.err.println("tcpproxy: access log write failed, no more lines will be written: " + e.getMessage());
         } finally {
             writerEnded = true;
             // Frees the queue's lines, and room for close()'s stop marker should it be waiting
             // for some: the only lines queued after this are those of offers already under way.
+            int left = lines.size();
             lines.clear();
+            if (writeFailed) {
+                dropped.addAndGet(1 + left); // the line that failed, and those it left queued
+            }
             try {
                 writer.flush();
             } catch (IOException e) {
                 // Reported above if writing failed; nothing more to do on the way out.
             }
         }
+    }
+
+    /**
+     * After a failed write, what close() tells standard error about the lines dropped since (the
+     * error line said only that later lines would be); null if no write failed or none was lost.
+     */
+    String lostLinesReport() {
+        long d = dropped.get();
+        return writeFailed && d > 0
+                ? "tcpproxy: " + d + " access log line(s) were not written after the write failure"
+                : null;
     }
 
     private void writeLine(String line) throws IOException {
@@ -189,6 +207,10 @@ final class AccessLog implements ConnectionListener, AutoCloseable {
             thread.join(CLOSE_WAIT_MILLIS);
         } catch (InterruptedException e) {
             interrupted = true;
+        }
+        String lost = lostLinesReport();
+        if (lost != null) {
+            System.err.println(lost);
         }
         if (closeWriter) {
             try {
