@@ -88,7 +88,10 @@ final class Admission {
         int maxPerClient = l.maxPerClient;
         long intervalNanos = l.intervalNanos;
         long burstNanos = l.burstNanos;
-        for (int tries = 0; tries < 8; tries++) {
+        // A try fails only if a release() removed the entry between the lookup and the lock, and
+        // each connection of this address releases once, so the loop ends: every admitted client
+        // is counted, and its release never uncounts another.
+        while (true) {
             Client c = clients.computeIfAbsent(address, Client::new);
             synchronized (c) {
                 if (c.removed) {
@@ -109,8 +112,6 @@ final class Admission {
                 return null;
             }
         }
-        // Only a release racing every single try gets here; serving the client is the safe side.
-        return null;
     }
 
     /** Whether the access lists let {@code address} in: not denied, and allowed if there is an allow list. */
