@@ -503,7 +503,8 @@ public final class TcpProxyExtension
     /**
      * Closes, when JUnit closes the root store at the end of the run, the scope {@link #proxy()}
      * created that no class or test then claimed. Both interfaces: JUnit before 5.13 closes only
-     * {@code CloseableResource} values, from 5.13 on {@code AutoCloseable} ones too (once).
+     * {@code CloseableResource} values, from 5.13 on {@code AutoCloseable} ones too; closing twice
+     * does nothing more.
      */
     @SuppressWarnings("deprecation")
     private final class UnclaimedCloser implements Store.CloseableResource, AutoCloseable {

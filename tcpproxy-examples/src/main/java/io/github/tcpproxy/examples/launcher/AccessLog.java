@@ -181,7 +181,7 @@ final class AccessLog implements ConnectionListener, AutoCloseable {
     String lostLinesReport() {
         long d = dropped.get();
         return writeFailed && d > 0
-                ? "tcpproxy: " + d + " access log line(s) were not written after the write failure"
+                ? "tcpproxy: " + d + " access log line(s) were not written because a write failed"
                 : null;
     }
 

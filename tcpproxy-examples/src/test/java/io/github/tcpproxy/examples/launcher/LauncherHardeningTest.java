@@ -109,7 +109,7 @@ class LauncherHardeningTest {
         // close() reports the lines lost: the one that failed and the 20,000 after it, queued or not
         // (one offer racing the writer's end could go uncounted).
         String report = log.lostLinesReport();
-        assertThat(report).matches("tcpproxy: \\d+ access log line\\(s\\) were not written after the write failure");
+        assertThat(report).matches("tcpproxy: \\d+ access log line\\(s\\) were not written because a write failed");
         assertThat(Long.parseLong(report.split(" ")[1])).isBetween(20_000L, 20_001L);
     }
 
