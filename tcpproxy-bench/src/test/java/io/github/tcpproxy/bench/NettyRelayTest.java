@@ -26,10 +26,11 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The Netty peer relays every byte both ways, keeps half-close and ends both sides on every close
- * path, on both transports. Every socket read has a timeout: a relay that never passes a FIN on
- * must fail the test, not hang it (a blocking read ignores {@code @Timeout}).
+ * path, on both transports. Every socket read and accept has a timeout, and the test's own timeout
+ * runs on a thread of its own (a blocked socket write ignores interrupts): a relay that stops
+ * reading or never passes a FIN on fails the test instead of hanging it.
  */
-@Timeout(value = 60, unit = TimeUnit.SECONDS)
+@Timeout(value = 60, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class NettyRelayTest {
     private static final int MAX_READ = 256 * 1024;
     private static final int READ_TIMEOUT_MILLIS = 10_000;
@@ -156,7 +157,9 @@ class NettyRelayTest {
     }
 
     private static ServerSocket loopbackServer() throws IOException {
-        return new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        server.setSoTimeout(READ_TIMEOUT_MILLIS);
+        return server;
     }
 
     private static Socket connect(NettyRelayMain.Relays relays) throws IOException {

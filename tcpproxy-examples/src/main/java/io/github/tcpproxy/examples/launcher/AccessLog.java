@@ -51,7 +51,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * writes them, so a slow disk never slows the relay. When the queue is full a line is dropped
  * and counted, and the count is written as a line of its own ({@code # N line(s) dropped}) once
  * there is room again. When a write fails (a full disk), one error line goes to standard error
- * and every later line is dropped; {@link #close()} says on standard error how many were.
+ * and every later line is dropped; {@link #close()} says on standard error how many lines at
+ * least were not written.
  */
 final class AccessLog implements ConnectionListener, AutoCloseable {
     private static final int QUEUE_LINES = 16_384;
@@ -134,37 +135,39 @@ final class AccessLog implements ConnectionListener, AutoCloseable {
     }
 
     private void writeLoop() {
+        boolean inHand = false; // a log line is being written: if that fails, it is lost
         try {
             while (true) {
                 String line = lines.poll(1, TimeUnit.SECONDS);
                 if (line == STOP) {
+                    reportDropsAndFlush(); // drops close() made wait for room are reported too
                     break;
                 }
                 if (line == null) {
                     continue;
                 }
+                inHand = true;
                 writeLine(line);
+                inHand = false;
                 if (lines.isEmpty()) {
-                    long d = dropped.getAndSet(0);
-                    if (d > 0) {
-                        writeLine("# " + d + " line(s) dropped: the access log could not keep up");
-                    }
-                    writer.flush();
+                    reportDropsAndFlush();
                 }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (IOException e) {
             writeFailed = true;
+            if (inHand) {
+                dropped.incrementAndGet();
+            }
             System.err.println("tcpproxy: access log write failed, no more lines will be written: " + e.getMessage());
         } finally {
             writerEnded = true;
             // Frees the queue's lines, and room for close()'s stop marker should it be waiting
             // for some: the only lines queued after this are those of offers already under way.
-            int left = lines.size();
-            lines.clear();
+            long left = drainQueue();
             if (writeFailed) {
-                dropped.addAndGet(1 + left); // the line that failed, and those it left queued
+                dropped.addAndGet(left);
             }
             try {
                 writer.flush();
@@ -174,14 +177,37 @@ final class AccessLog implements ConnectionListener, AutoCloseable {
         }
     }
 
+    /** Writes the count of lines dropped since the last report, if any, and flushes. */
+    private void reportDropsAndFlush() throws IOException {
+        // Uncounted only once the report is out: if writing it fails, those lines count as lost.
+        long d = dropped.get();
+        if (d > 0) {
+            writeLine("# " + d + " line(s) dropped: the access log could not keep up");
+        }
+        writer.flush();
+        dropped.addAndGet(-d);
+    }
+
+    /** Empties the queue; returns how many log lines (not stop markers) it held. */
+    private long drainQueue() {
+        long n = 0;
+        for (String line; (line = lines.poll()) != null; ) {
+            if (line != STOP) {
+                n++;
+            }
+        }
+        return n;
+    }
+
     /**
-     * After a failed write, what close() tells standard error about the lines dropped since (the
-     * error line said only that later lines would be); null if no write failed or none was lost.
+     * After a failed write, what close() tells standard error about the lines that were not
+     * written (the error line said only that later lines would not be); null if no write failed.
+     * A lower bound: lines the writer had buffered when the failure came are not known.
      */
     String lostLinesReport() {
         long d = dropped.get();
         return writeFailed && d > 0
-                ? "tcpproxy: " + d + " access log line(s) were not written because a write failed"
+                ? "tcpproxy: at least " + d + " access log line(s) were not written: a write failed"
                 : null;
     }
 
@@ -207,6 +233,9 @@ final class AccessLog implements ConnectionListener, AutoCloseable {
             thread.join(CLOSE_WAIT_MILLIS);
         } catch (InterruptedException e) {
             interrupted = true;
+        }
+        if (writeFailed) {
+            dropped.addAndGet(drainQueue()); // offers that raced the writer's end
         }
         String lost = lostLinesReport();
         if (lost != null) {
