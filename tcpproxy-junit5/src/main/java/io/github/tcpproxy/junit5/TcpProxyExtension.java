@@ -183,8 +183,9 @@ public final class TcpProxyExtension
      * <p>The caller is known by thread: on the thread of a test or lifecycle method this is that
      * test's proxy. On another thread it is the proxy of the one class or test using this
      * extension; called before any does (from a static initializer, say), it starts the proxy that
-     * the first class or test to use the extension then takes over, and called after the last one
-     * ended (from a class without the extension), a proxy that is closed at the end of the run.
+     * the first class or test to use the extension then takes over; called after the last one
+     * ended (from a class without the extension), one that a later class using the extension takes
+     * over in the same way, or else that is closed at the end of the run.
      *
      * @throws IllegalStateException from a thread that runs no test or lifecycle method, while
      *     several classes share this extension (take the proxy as a {@link RunningProxy}
