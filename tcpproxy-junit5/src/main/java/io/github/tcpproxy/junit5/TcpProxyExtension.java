@@ -109,7 +109,10 @@ public final class TcpProxyExtension
     private final Object lock = new Object();
     /** Scopes a class or test uses now; guarded by {@link #lock}. */
     private final Set<Scope> open = new LinkedHashSet<>();
-    /** A scope {@link #proxy()} created before any class or test used this extension; guarded by {@link #lock}. */
+    /**
+     * A scope {@link #proxy()} created while no class or test used this extension (before the
+     * first, or after the last), for the next one to take over; guarded by {@link #lock}.
+     */
     private Scope unclaimed;
 
     private TcpProxyExtension(String name, Supplier<TcpProxy.Builder> builder) {

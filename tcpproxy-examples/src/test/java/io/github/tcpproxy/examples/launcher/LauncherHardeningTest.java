@@ -34,6 +34,11 @@ import org.junit.jupiter.api.io.TempDir;
 /** The launcher's access log, limits and access lists, and stopping on a second signal. */
 @Timeout(30)
 class LauncherHardeningTest {
+    /** A finished connection, for the access log tests that only count lines. */
+    private static final ConnectionSummary A_CONNECTION = new ConnectionSummary(1,
+            new InetSocketAddress("127.0.0.1", 50312), new InetSocketAddress("127.0.0.1", 8080), 1, 1,
+            Duration.ofMillis(1), End.COMPLETED, Side.CLIENT);
+
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
     private final ByteArrayOutputStream err = new ByteArrayOutputStream();
     private Session session;
@@ -94,13 +99,11 @@ class LauncherHardeningTest {
             }
         };
         AccessLog log = AccessLog.open("-", failing);
-        ConnectionSummary s = new ConnectionSummary(1, new InetSocketAddress("127.0.0.1", 50312),
-                new InetSocketAddress("127.0.0.1", 8080), 1, 1, Duration.ofMillis(1), End.COMPLETED, Side.CLIENT);
-        log.closed(s);
+        log.closed(A_CONNECTION);
         Await.until("the writer met the failure", Duration.ofSeconds(10), () -> attempts.get() > 0);
         // More than the queue's 16384 lines.
         for (int i = 0; i < 20_000; i++) {
-            log.closed(s);
+            log.closed(A_CONNECTION);
         }
 
         // Before the fix close() waited its whole 5 s for room in the full queue, which no writer
@@ -144,12 +147,10 @@ class LauncherHardeningTest {
     /** One line the writer blocks on, then 20,000 more: 16,384 fit in the queue, 3,616 are dropped. */
     private static AccessLog overflowWhileTheDiskWaits(GatedOutput disk) throws InterruptedException {
         AccessLog log = AccessLog.open("-", disk);
-        ConnectionSummary s = new ConnectionSummary(1, new InetSocketAddress("127.0.0.1", 50312),
-                new InetSocketAddress("127.0.0.1", 8080), 1, 1, Duration.ofMillis(1), End.COMPLETED, Side.CLIENT);
-        log.closed(s);
+        log.closed(A_CONNECTION);
         assertThat(disk.entered.await(10, TimeUnit.SECONDS)).as("the writer reached the disk").isTrue();
         for (int i = 0; i < 20_000; i++) {
-            log.closed(s);
+            log.closed(A_CONNECTION);
         }
         disk.go.countDown();
         return log;
