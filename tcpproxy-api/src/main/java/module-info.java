@@ -13,7 +13,7 @@ module io.github.tcpproxy {
     exports io.github.tcpproxy.fault;
     exports io.github.tcpproxy.spi;
     exports io.github.tcpproxy.strategy;
-    exports io.github.tcpproxy.internal to io.github.tcpproxy.nio;
+    exports io.github.tcpproxy.internal to io.github.tcpproxy.nio, io.github.tcpproxy.micrometer;
 
     uses io.github.tcpproxy.spi.EngineProvider;
     uses io.github.tcpproxy.spi.StrategyProvider;

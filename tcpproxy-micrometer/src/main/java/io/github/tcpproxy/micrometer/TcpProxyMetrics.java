@@ -3,6 +3,7 @@ package io.github.tcpproxy.micrometer;
 import io.github.tcpproxy.BackendStatus;
 import io.github.tcpproxy.ProxyStats;
 import io.github.tcpproxy.RunningProxy;
+import io.github.tcpproxy.internal.Addresses;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
@@ -220,7 +221,7 @@ public final class TcpProxyMetrics implements MeterBinder {
     }
 
     private List<Meter> bindBackend(MeterRegistry registry, InetSocketAddress address) {
-        Tags t = Tags.of("backend", format(address));
+        Tags t = Tags.of("backend", Addresses.format(address));
         return List.of(
                 gauge(registry, "tcpproxy.backend.connections.active", "connections with both legs open", t,
                         m -> m.backend(address, BackendStatus::activeConnections)),
@@ -296,12 +297,4 @@ public final class TcpProxyMetrics implements MeterBinder {
         return Double.NaN;
     }
 
-    private static String format(InetSocketAddress a) {
-        String host = a.getAddress() != null ? a.getAddress().getHostAddress() : a.getHostString();
-        int zone = host.indexOf('%');
-        if (zone >= 0) {
-            host = host.substring(0, zone);
-        }
-        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort();
-    }
 }

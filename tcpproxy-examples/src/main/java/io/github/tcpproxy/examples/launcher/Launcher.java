@@ -4,6 +4,7 @@ import io.github.tcpproxy.Backend;
 import io.github.tcpproxy.RunningProxy;
 import io.github.tcpproxy.TcpProxy;
 import io.github.tcpproxy.TcpProxyException;
+import io.github.tcpproxy.internal.Addresses;
 import io.github.tcpproxy.spi.Strategies;
 import io.github.tcpproxy.spi.StrategyProvider;
 import java.io.IOException;
@@ -272,13 +273,7 @@ public final class Launcher {
 
     /** Formats an address as {@code 127.0.0.1:9090} or {@code [::1]:9090}, without a name lookup. */
     static String format(InetSocketAddress address) {
-        InetAddress ip = address.getAddress();
-        String host = ip != null ? ip.getHostAddress() : address.getHostString();
-        int zone = host.indexOf('%');
-        if (zone >= 0) {
-            host = host.substring(0, zone);
-        }
-        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + address.getPort();
+        return Addresses.format(address);
     }
 
     private static Session startProxy(Settings settings, PrintStream out) {
