@@ -73,7 +73,7 @@ public final class Backend {
             throw new IllegalArgumentException("backend must not be null");
         }
         String[] parts = spec.split(",", -1);
-        Backend backend = of(Addresses.parse("backend '" + spec + "': address", parts[0]));
+        Backend backend = of(Addresses.parse("backend '" + spec + "': address", parts[0], 1));
         for (int i = 1; i < parts.length; i++) {
             String part = parts[i].trim();
             int eq = part.indexOf('=');

@@ -1,5 +1,6 @@
 package io.github.tcpproxy;
 
+import io.github.tcpproxy.internal.Addresses;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -137,11 +138,11 @@ public final class CidrRange {
         return 31 * Arrays.hashCode(network) + prefixLength;
     }
 
-    /** The range as {@code 10.0.0.0/8} or {@code fd00:0:0:0:0:0:0:0/8}. */
+    /** The range as {@code 10.0.0.0/8} or {@code fd00::/8}. */
     @Override
     public String toString() {
         try {
-            return InetAddress.getByAddress(network).getHostAddress() + "/" + prefixLength;
+            return Addresses.text(InetAddress.getByAddress(network)) + "/" + prefixLength;
         } catch (UnknownHostException e) {
             throw new AssertionError("4 or 16 bytes", e);
         }

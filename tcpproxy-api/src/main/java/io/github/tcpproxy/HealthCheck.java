@@ -26,12 +26,8 @@ public record HealthCheck(Duration interval, Duration timeout, int rise, int fal
      *     or rise or fall is less than 1
      */
     public HealthCheck {
-        if (interval == null || interval.isNegative() || interval.isZero()) {
-            throw new IllegalArgumentException("health check interval " + interval + " must be positive");
-        }
-        if (timeout == null || timeout.isNegative() || timeout.isZero()) {
-            throw new IllegalArgumentException("health check timeout " + timeout + " must be positive");
-        }
+        TcpProxy.Builder.positive("health check interval", interval);
+        TcpProxy.Builder.positive("health check timeout", timeout);
         if (rise < 1) {
             throw new IllegalArgumentException("health check rise " + rise + " must be 1 or more");
         }

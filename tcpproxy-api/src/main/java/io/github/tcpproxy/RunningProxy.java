@@ -55,7 +55,8 @@ public interface RunningProxy extends AutoCloseable {
 
     /**
      * Replaces the weight and connection limit of the backend with the same address as
-     * {@code backend}; open connections are not touched.
+     * {@code backend}; open connections are not touched. Both are replaced: a backend built with
+     * {@link Backend#of(String, int)} alone has weight 1 and no limit, so this also ends a drain.
      *
      * @throws IllegalArgumentException if it is null or no backend has its address
      */
@@ -100,7 +101,12 @@ public interface RunningProxy extends AutoCloseable {
     /**
      * Stops the proxy: stops accepting at once, waits up to the configured drain time for open
      * connections to end by themselves, then resets those left. Returns when every thread of the
-     * proxy has ended. Calling it again does nothing.
+     * proxy has ended. Calling it again once it has returned does nothing; a call made while
+     * another one is draining waits until the proxy has stopped.
+     *
+     * @throws IllegalStateException if called on one of the proxy's own threads (from a
+     *     {@link ConnectionListener} or a strategy, for example), where waiting for them would
+     *     never end
      */
     @Override
     void close();
@@ -112,6 +118,7 @@ public interface RunningProxy extends AutoCloseable {
      * returns when the proxy has stopped.
      *
      * @throws IllegalArgumentException if {@code drainTimeout} is null or negative
+     * @throws IllegalStateException if called on one of the proxy's own threads
      */
     void close(Duration drainTimeout);
 

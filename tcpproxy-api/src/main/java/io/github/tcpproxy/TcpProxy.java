@@ -631,9 +631,11 @@ public final class TcpProxy {
             return out;
         }
 
-        private static Duration positive(String what, Duration value) {
+        /** Checks that a duration is above zero; the message says {@code 0} for zero, not {@code PT0S}. */
+        static Duration positive(String what, Duration value) {
             if (value == null || value.isNegative() || value.isZero()) {
-                throw new IllegalArgumentException(what + " " + value + " must be positive");
+                throw new IllegalArgumentException(what + " " + (value != null && value.isZero() ? "0" : value)
+                        + " must be positive");
             }
             return value;
         }

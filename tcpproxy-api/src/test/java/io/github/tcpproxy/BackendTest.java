@@ -34,7 +34,7 @@ class BackendTest {
         assertThat(b.address().getPort()).isEqualTo(8081);
         assertThat(b.weight()).isEqualTo(2);
         assertThat(b.maxConnections()).isEqualTo(100);
-        assertThat(Backend.parse("[::1]:9000").name()).isEqualTo("[0:0:0:0:0:0:0:1]:9000");
+        assertThat(Backend.parse("[::1]:9000").name()).isEqualTo("[::1]:9000");
     }
 
     @Test
@@ -50,6 +50,11 @@ class BackendTest {
         assertThatThrownBy(() -> Backend.parse("127.0.0.1:80,weight=x")).hasMessageContaining("weight 'x'");
         assertThatThrownBy(() -> Backend.parse("127.0.0.1:80,colour=red")).hasMessageContaining("'colour=red'");
         assertThatThrownBy(() -> Backend.parse("127.0.0.1")).hasMessageContaining("host:port");
+        // The same range whichever port is wrong, and the message names the text given.
+        assertThatThrownBy(() -> Backend.parse("127.0.0.1:0"))
+                .hasMessage("backend '127.0.0.1:0': address port 0 is out of range 1-65535");
+        assertThatThrownBy(() -> Backend.parse("[::1]:99999"))
+                .hasMessage("backend '[::1]:99999': address port 99999 is out of range 1-65535");
     }
 
     /**

@@ -48,6 +48,8 @@ class CidrRangeTest {
         assertThat(CidrRange.parse("0.0.0.0/0").contains(ip("2001:db8::1"))).isFalse();
         assertThat(CidrRange.parse("::/0").contains(ip("2001:db8::1"))).isTrue();
         assertThat(CidrRange.parse(" fd00::/8 ").contains(ip("fdff::1"))).isTrue();
+        assertThat(CidrRange.parse("fd00::/8")).hasToString("fd00::/8");
+        assertThat(CidrRange.parse("2001:db8::1")).hasToString("2001:db8::1/128");
     }
 
     @Test

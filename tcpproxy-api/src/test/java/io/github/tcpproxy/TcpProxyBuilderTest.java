@@ -66,7 +66,7 @@ class TcpProxyBuilderTest {
     void timeoutsMustBePositive() {
         TcpProxy.Builder b = TcpProxy.builder();
         assertThatThrownBy(() -> b.connectTimeout(Duration.ZERO))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("connect timeout PT0S");
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("connect timeout 0 ");
         assertThatThrownBy(() -> b.connectTimeout(Duration.ofSeconds(-1)))
                 .hasMessageContaining("PT-1S");
         assertThatThrownBy(() -> b.drainTimeout(Duration.ofMillis(-5))).hasMessageContaining("drain timeout");
@@ -149,7 +149,7 @@ class TcpProxyBuilderTest {
         assertThatThrownBy(() -> TcpProxy.builder().sendProxyProtocol(null))
                 .hasMessage("PROXY protocol version must not be null; use OFF for none");
         assertThatThrownBy(() -> TcpProxy.builder().proxyProtocolTimeout(Duration.ZERO))
-                .hasMessage("PROXY protocol timeout PT0S must be positive");
+                .hasMessage("PROXY protocol timeout 0 must be positive");
         assertThatThrownBy(() -> TcpProxy.builder().connectionListener(null))
                 .hasMessage("connection listener must not be null");
     }

@@ -103,8 +103,8 @@ public final class StrategyOptions {
     }
 
     /**
-     * The value as a boolean ({@code true}/{@code false}, {@code yes}/{@code no}, {@code on}/{@code off}),
-     * or {@code defaultValue} if absent.
+     * The value as a boolean ({@code true}/{@code false}, {@code yes}/{@code no}, {@code on}/{@code off},
+     * {@code 1}/{@code 0}, any case), or {@code defaultValue} if absent.
      *
      * @throws IllegalArgumentException if it is none of those
      */

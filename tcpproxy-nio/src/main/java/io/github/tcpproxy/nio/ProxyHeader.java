@@ -1,5 +1,6 @@
 package io.github.tcpproxy.nio;
 
+import io.github.tcpproxy.internal.Addresses;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -266,7 +267,7 @@ final class ProxyHeader {
             dst = asIpv6(dst);
         }
         if (version == 1) {
-            String line = "PROXY " + (v4 ? "TCP4 " : "TCP6 ") + text(src) + " " + text(dst) + " "
+            String line = "PROXY " + (v4 ? "TCP4 " : "TCP6 ") + Addresses.text(src) + " " + Addresses.text(dst) + " "
                     + source.getPort() + " " + destination.getPort() + "\r\n";
             out.put(line.getBytes(StandardCharsets.US_ASCII));
             return;
@@ -296,12 +297,6 @@ final class ProxyHeader {
         } catch (UnknownHostException e) {
             throw new AssertionError("16 bytes", e);
         }
-    }
-
-    private static String text(InetAddress a) {
-        String s = a.getHostAddress();
-        int zone = s.indexOf('%');
-        return zone >= 0 ? s.substring(0, zone) : s;
     }
 
     private static String describe(byte b) {

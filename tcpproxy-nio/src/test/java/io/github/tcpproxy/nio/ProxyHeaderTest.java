@@ -180,6 +180,11 @@ class ProxyHeaderTest {
         assertThat(new String(out.array(), 0, out.position(), StandardCharsets.US_ASCII))
                 .isEqualTo("PROXY TCP4 192.168.0.1 192.168.0.11 56324 443\r\n");
         out.clear();
+        // IPv6 in its short form, as HAProxy writes it; an IPv4 side as IPv4-mapped IPv6.
+        ProxyHeader.write(1, at("2001:db8::1", 56324), at("192.0.2.7", 443), out);
+        assertThat(new String(out.array(), 0, out.position(), StandardCharsets.US_ASCII))
+                .isEqualTo("PROXY TCP6 2001:db8::1 ::ffff:192.0.2.7 56324 443\r\n");
+        out.clear();
         ProxyHeader.write(2, at("172.19.0.1", 42578), at("172.19.0.3", 80), out);
         assertThat(HexFormat.of().formatHex(out.array(), 0, out.position()))
                 .isEqualTo("0d0a0d0a000d0a515549540a2111000cac130001ac130003a6520050");

@@ -50,7 +50,7 @@ class ValidationTest {
     void zeroOrNegativeTimeoutsAreNamed() {
         assertThatThrownBy(() -> TcpProxy.builder().connectTimeout(Duration.ZERO))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContainingAll("connect timeout", Duration.ZERO.toString());
+                .hasMessage("connect timeout 0 must be positive");
         assertThatThrownBy(() -> TcpProxy.builder().connectTimeout(Duration.ofSeconds(-1)))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContainingAll("connect timeout", Duration.ofSeconds(-1).toString());

@@ -109,7 +109,7 @@ final class ConfigFile {
     }
 
     /**
-     * Parses YAML text.
+     * Parses YAML text and checks each value as the builder will (see {@link Settings#check}).
      *
      * @param source names the text in messages, usually the file name
      * @throws IllegalArgumentException naming the source and the problem
@@ -169,8 +169,10 @@ final class ConfigFile {
                 }
             }
         }
-        return new Settings(listen, backends, strategy, connectTimeout, connectAttempts, drainTimeout,
+        Settings settings = new Settings(listen, backends, strategy, connectTimeout, connectAttempts, drainTimeout,
                 threads, bufferSize, healthCheck, maxFails, failTimeout, slowStart, hardening.result());
+        settings.check(key -> source + ": " + key);
+        return settings;
     }
 
     private static Yaml yaml() {

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.function.UnaryOperator;
 
 /**
  * The launcher's limits, timeouts, TCP options and access lists: the part of {@link Settings}
@@ -115,57 +116,29 @@ record Hardening(
     /**
      * Sets every given value on {@code b}.
      *
-     * @throws IllegalArgumentException with the builder's message naming the bad value
+     * @param label names a config key in messages: {@code "--threads"} or {@code "file.yaml: threads"};
+     *     null for the builder's message alone
+     * @throws IllegalArgumentException with the builder's message naming the bad value, after
+     *     the label of its key
      */
-    void applyTo(TcpProxy.Builder b) {
-        if (maxConnections != null) {
-            b.maxConnections(maxConnections);
-        }
-        if (maxConnectionsPerClient != null) {
-            b.maxConnectionsPerClient(maxConnectionsPerClient);
-        }
-        if (maxConnectionRatePerClient != null) {
-            b.maxConnectionRatePerClient(maxConnectionRatePerClient);
-        }
-        if (idleTimeout != null) {
-            b.idleTimeout(idleTimeout);
-        }
-        if (halfClosedTimeout != null) {
-            b.halfClosedTimeout(halfClosedTimeout);
-        }
-        if (acceptBacklog != null) {
-            b.acceptBacklog(acceptBacklog);
-        }
-        if (tcpNoDelay != null) {
-            b.tcpNoDelay(tcpNoDelay);
-        }
-        if (keepAlive != null) {
-            b.keepAlive(keepAlive);
-        }
-        if (sendBufferSize != null) {
-            b.sendBufferSize(sendBufferSize);
-        }
-        if (receiveBufferSize != null) {
-            b.receiveBufferSize(receiveBufferSize);
-        }
-        if (allow != null) {
-            b.allow(allow.toArray(String[]::new));
-        }
-        if (deny != null) {
-            b.deny(deny.toArray(String[]::new));
-        }
-        if (sendProxyProtocol != null) {
-            b.sendProxyProtocol(sendProxyProtocol);
-        }
-        if (acceptProxyProtocol != null) {
-            b.acceptProxyProtocol(acceptProxyProtocol);
-        }
-        if (proxyProtocolTimeout != null) {
-            b.proxyProtocolTimeout(proxyProtocolTimeout);
-        }
-        if (maxBufferMemory != null) {
-            b.maxBufferMemory(maxBufferMemory);
-        }
+    void applyTo(TcpProxy.Builder b, UnaryOperator<String> label) {
+        Settings.set(label, "max-connections", maxConnections, b::maxConnections);
+        Settings.set(label, "max-connections-per-client", maxConnectionsPerClient, b::maxConnectionsPerClient);
+        Settings.set(label, "max-connection-rate-per-client", maxConnectionRatePerClient,
+                b::maxConnectionRatePerClient);
+        Settings.set(label, "idle-timeout", idleTimeout, b::idleTimeout);
+        Settings.set(label, "half-closed-timeout", halfClosedTimeout, b::halfClosedTimeout);
+        Settings.set(label, "accept-backlog", acceptBacklog, b::acceptBacklog);
+        Settings.set(label, "tcp-nodelay", tcpNoDelay, b::tcpNoDelay);
+        Settings.set(label, "keepalive", keepAlive, b::keepAlive);
+        Settings.set(label, "send-buffer-size", sendBufferSize, b::sendBufferSize);
+        Settings.set(label, "receive-buffer-size", receiveBufferSize, b::receiveBufferSize);
+        Settings.set(label, "allow", allow, ranges -> b.allow(ranges.toArray(String[]::new)));
+        Settings.set(label, "deny", deny, ranges -> b.deny(ranges.toArray(String[]::new)));
+        Settings.set(label, "send-proxy-protocol", sendProxyProtocol, b::sendProxyProtocol);
+        Settings.set(label, "accept-proxy-protocol", acceptProxyProtocol, b::acceptProxyProtocol);
+        Settings.set(label, "proxy-protocol-timeout", proxyProtocolTimeout, b::proxyProtocolTimeout);
+        Settings.set(label, "max-buffer-memory", maxBufferMemory, b::maxBufferMemory);
     }
 
     /** Collects values from config file entries; see {@link ConfigFile}. */

@@ -248,6 +248,7 @@ public final class Launcher {
         }
         try {
             Settings flags = command.toSettings();
+            flags.check(key -> "--" + key);
             Settings settings = command.config == null
                     ? flags
                     : ConfigFile.read(command.config).overriddenBy(flags);
@@ -366,9 +367,7 @@ public final class Launcher {
             // Listening on every address: the loopback one is sure to work from this machine.
             return "127.0.0.1";
         }
-        String host = ip.getHostAddress();
-        int zone = host.indexOf('%');
-        return zone >= 0 ? host.substring(0, zone) : host;
+        return Addresses.text(ip);
     }
 
     private static void listStrategies(PrintStream out) {

@@ -44,8 +44,10 @@ import picocli.CommandLine.TypeConversionException;
             "Sizes: bytes such as 262144, or with a unit k, m or g, each a power of 1024: 256k, 64m, 1g"
                     + " (also kb/KiB, mb/MiB, gb/GiB; any case).",
             "Flags override the config file's values; --backend flags replace its backends list.",
-            "With --config, SIGHUP re-reads the file and applies its backends to the running proxy"
-                    + " (added, removed, re-weighted; open connections finish); other changes need a restart.",
+            "With --config, SIGHUP re-reads the file and applies its backends (added, removed, re-weighted;"
+                    + " open connections finish) and its connection limits (max-connections,"
+                    + " max-connections-per-client, max-connection-rate-per-client) to the running proxy;"
+                    + " other changes need a restart.",
             "SIGTERM or Ctrl-C stops accepting and lets open connections drain; a second one resets them at once.",
             "Exit status: 0 stopped normally, 1 runtime failure (e.g. listen address in use),"
                     + " 2 usage or config error."
@@ -160,12 +162,12 @@ final class LauncherCommand {
                     + " Default: 0 (three eighths of -XX:MaxDirectMemorySize).")
     Long maxBufferMemory;
 
-    @Option(names = "--allow", paramLabel = "CIDR[,CIDR...]", split = ",",
-            description = "Serve only clients in these ranges (10.0.0.0/8, 2001:db8::/32, 127.0.0.1). Repeatable.")
+    @Option(names = "--allow", paramLabel = "CIDR", split = ",",
+            description = "Serve only clients in these ranges (10.0.0.0/8, 2001:db8::/32, 127.0.0.1), comma-separated. Repeatable.")
     List<String> allow;
 
-    @Option(names = "--deny", paramLabel = "CIDR[,CIDR...]", split = ",",
-            description = "Refuse clients in these ranges; wins over --allow. Repeatable.")
+    @Option(names = "--deny", paramLabel = "CIDR", split = ",",
+            description = "Refuse clients in these ranges, comma-separated; wins over --allow. Repeatable.")
     List<String> deny;
 
     @Option(names = "--access-log", paramLabel = "FILE|-",
@@ -193,7 +195,7 @@ final class LauncherCommand {
                     + " max-connection-rate-per-client, idle-timeout, half-closed-timeout, accept-backlog,"
                     + " tcp-nodelay, keepalive, send-buffer-size, receive-buffer-size, allow, deny, access-log, send-proxy-protocol, accept-proxy-protocol,"
                     + " proxy-protocol-timeout, max-buffer-memory)."
-                    + " SIGHUP re-reads its backends.")
+                    + " SIGHUP re-reads its backends and connection limits.")
     Path config;
 
     @Option(names = "--demo",

@@ -8,6 +8,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 
 /**
  * What the launcher was asked to run, from a config file, from flags, or both merged. A value is
@@ -142,40 +144,66 @@ record Settings(
      * @throws IllegalArgumentException with the builder's message naming the bad value
      */
     TcpProxy.Builder newBuilder() {
-        TcpProxy.Builder b = TcpProxy.builder()
-                .listen(listenOrDefault())
-                .strategy(strategyOrDefault());
-        if (connectTimeout != null) {
-            b.connectTimeout(connectTimeout);
-        }
-        if (connectAttempts != null) {
-            b.connectAttempts(connectAttempts);
-        }
-        if (drainTimeout != null) {
-            b.drainTimeout(drainTimeout);
-        }
-        if (threads != null) {
-            b.reactorThreads(threads);
-        }
-        if (bufferSize != null) {
-            b.bufferSize(bufferSize);
-        }
+        TcpProxy.Builder b = TcpProxy.builder();
+        apply(b, null, true); // the launcher checked each source with its label first
+        return b;
+    }
+
+    /**
+     * Checks each value given here on its own, as {@link #newBuilder()} will, so that a bad one
+     * is reported with where it came from: {@code label} turns a config key into {@code
+     * "--threads"} for flags or {@code "file.yaml: threads"} for a file. Checks that need values
+     * from elsewhere too (a fail timeout needs max fails, which a flag may give) are left to
+     * {@link #newBuilder()} on the merged settings.
+     *
+     * @throws IllegalArgumentException "label: the builder's message"
+     */
+    void check(UnaryOperator<String> label) {
+        apply(TcpProxy.builder(), label, false);
+    }
+
+    private void apply(TcpProxy.Builder b, UnaryOperator<String> label, boolean whole) {
+        set(label, "listen", whole ? listenOrDefault() : listen, b::listen);
+        set(label, "strategy", whole ? strategyOrDefault() : strategy, b::strategy);
+        set(label, "connect-timeout", connectTimeout, b::connectTimeout);
+        set(label, "connect-attempts", connectAttempts, b::connectAttempts);
+        set(label, "drain-timeout", drainTimeout, b::drainTimeout);
+        set(label, "threads", threads, b::reactorThreads);
+        set(label, "buffer-size", bufferSize, b::bufferSize);
         if (healthCheck != null) {
             healthCheck.ifPresent(b::healthCheck);
         }
+        // The fail timeout on its own first, so that a bad one is named as such.
+        set(label, "fail-timeout", failTimeout, t -> b.passiveHealth(1, t));
         if (maxFails != null) {
-            b.passiveHealth(maxFails, failTimeout != null ? failTimeout : TcpProxy.Builder.DEFAULT_FAIL_TIMEOUT);
-        } else if (failTimeout != null) {
+            set(label, "max-fails", maxFails, n -> b.passiveHealth(n,
+                    failTimeout != null ? failTimeout : TcpProxy.Builder.DEFAULT_FAIL_TIMEOUT));
+        } else if (failTimeout != null && whole) {
             // Silently ignoring it would leave someone believing passive checks are on.
             throw new IllegalArgumentException("fail timeout " + Durations.format(failTimeout)
                     + " is given without max fails: passive health checks are off unless max-fails"
                     + " (--max-fails N) is 1 or more");
         }
-        if (slowStart != null) {
-            b.slowStart(slowStart);
+        set(label, "slow-start", slowStart, b::slowStart);
+        hardening.applyTo(b, label);
+    }
+
+    /**
+     * Gives {@code value}, if not null, to {@code setter}; a rejection comes back with the label
+     * of {@code key} in front of the builder's message (as it is with no label).
+     */
+    static <T> void set(UnaryOperator<String> label, String key, T value, Consumer<T> setter) {
+        if (value == null) {
+            return;
         }
-        hardening.applyTo(b);
-        return b;
+        try {
+            setter.accept(value);
+        } catch (IllegalArgumentException e) {
+            if (label == null) {
+                throw e;
+            }
+            throw new IllegalArgumentException(label.apply(key) + ": " + e.getMessage(), e);
+        }
     }
 
     private static <T> T pick(T preferred, T fallback) {

@@ -168,7 +168,7 @@ class ConfigFileTest {
         assertThatThrownBy(() -> ConfigFile.parse("health-check: {interval: soon}\n", "p.yaml"))
                 .hasMessageStartingWith("p.yaml: health-check: interval 'soon' is not a duration");
         assertThatThrownBy(() -> ConfigFile.parse("health-check: {interval: 0}\n", "p.yaml"))
-                .hasMessage("p.yaml: health-check: health check interval PT0S must be positive");
+                .hasMessage("p.yaml: health-check: health check interval 0 must be positive");
         assertThatThrownBy(() -> ConfigFile.parse("health-check: {every: 1s}\n", "p.yaml"))
                 .hasMessage("p.yaml: health-check: unknown key 'every'; known: interval, timeout, rise, fall");
         assertThatThrownBy(() -> ConfigFile.parse("health-check: {fall: [1]}\n", "p.yaml"))
@@ -187,11 +187,14 @@ class ConfigFileTest {
     @Test
     void theBuilderChecksTheHealthValues() {
         assertThatThrownBy(() -> ConfigFile.parse("max-fails: -1\n", "p.yaml").newBuilder())
-                .hasMessage("max fails -1 must be 0 (off) or more");
+                .hasMessage("p.yaml: max-fails: max fails -1 must be 0 (off) or more");
         assertThatThrownBy(() -> ConfigFile.parse("max-fails: 1\nfail-timeout: 0\n", "p.yaml").newBuilder())
-                .hasMessage("fail timeout PT0S must be positive");
+                .hasMessage("p.yaml: fail-timeout: fail timeout 0 must be positive");
         assertThatThrownBy(() -> ConfigFile.parse("fail-timeout: 5s\n", "p.yaml").newBuilder())
                 .hasMessageStartingWith("fail timeout 5s is given without max fails");
+        // A file is checked alone value by value only: its fail timeout may go with a flag's max fails.
+        ConfigFile.parse("fail-timeout: 5s\n", "p.yaml").overriddenBy(parseFlags("--max-fails", "2").toSettings())
+                .newBuilder();
         // max-fails alone takes the builder's default fail timeout; 0 turns passive checks off.
         ConfigFile.parse("max-fails: 3\n", "p.yaml").newBuilder();
         ConfigFile.parse("max-fails: 0\nfail-timeout: 5s\n", "p.yaml").newBuilder();
@@ -463,8 +466,8 @@ class ConfigFileTest {
 
     @Test
     void theBuilderStillChecksTheRangeOfASizeGivenWithAUnit() {
-        assertThatThrownBy(() -> ConfigFile.parse("buffer-size: 32m\n", "p.yaml").newBuilder())
-                .hasMessage("buffer size 33554432 is out of range 1024-16777216 bytes");
+        assertThatThrownBy(() -> ConfigFile.parse("buffer-size: 32m\n", "p.yaml"))
+                .hasMessage("p.yaml: buffer-size: buffer size 33554432 is out of range 1024-16777216 bytes");
         assertThatThrownBy(() -> parseFlags("--buffer-size", "1023").toSettings().newBuilder())
                 .hasMessage("buffer size 1023 is out of range 1024-16777216 bytes");
         assertThatThrownBy(() -> parseFlags("--receive-buffer-size", "1g").toSettings().newBuilder())
@@ -492,8 +495,8 @@ class ConfigFileTest {
                 .hasMessageContaining("idle-timeout");
         assertThatThrownBy(() -> ConfigFile.parse("allow: {a: 1}\n", "p.yaml"))
                 .hasMessageContaining("allow: expected a list of CIDR ranges");
-        assertThatThrownBy(() -> ConfigFile.parse("max-connections: -1\n", "p.yaml").newBuilder())
-                .hasMessage("max connections -1 must be 0 (no limit) or more");
+        assertThatThrownBy(() -> ConfigFile.parse("max-connections: -1\n", "p.yaml"))
+                .hasMessage("p.yaml: max-connections: max connections -1 must be 0 (no limit) or more");
         assertThatThrownBy(() -> ConfigFile.parse("allow: [10.0.0.1/8]\n", "p.yaml").newBuilder())
                 .hasMessageContaining("did you mean 10.0.0.0/8");
         assertThatThrownBy(() -> ConfigFile.parse("receive-buffer-size: 2147483647\n", "p.yaml").newBuilder())

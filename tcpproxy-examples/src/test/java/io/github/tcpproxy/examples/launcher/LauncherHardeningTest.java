@@ -58,7 +58,7 @@ class LauncherHardeningTest {
                 new InetSocketAddress("::1", 8080), 120, 4500, Duration.ofMillis(35), End.HALF_CLOSED_TIMEOUT,
                 Side.BACKEND);
         assertThat(AccessLog.format(at, s))
-                .isEqualTo("2026-11-26T01:02:03.456Z 17 127.0.0.1:50312 [0:0:0:0:0:0:0:1]:8080 half-closed-timeout"
+                .isEqualTo("2026-11-26T01:02:03.456Z 17 127.0.0.1:50312 [::1]:8080 half-closed-timeout"
                         + " backend 120 4500 35");
         ConnectionSummary none = new ConnectionSummary(3, new InetSocketAddress("10.0.0.1", 1), null, 0, 0,
                 Duration.ofMillis(2), End.NO_BACKEND, Side.PROXY);

@@ -84,7 +84,7 @@ class LauncherTest {
         return Stream.of(
                 // The known list grows with every strategy registered: check its frame and two names.
                 bad(List.of("--strategy", "foo", "--backend", UNUSED_BACKEND),
-                        "tcpproxy: unknown strategy 'foo'; known: ", "round-robin", "random"),
+                        "tcpproxy: --strategy: unknown strategy 'foo'; known: ", "round-robin", "random"),
                 bad(List.of("--strategy", "round-robin,weight=2", "--backend", UNUSED_BACKEND),
                         "'weight'"),
                 bad(List.of("--backend", "localhost"),
@@ -94,7 +94,7 @@ class LauncherTest {
                 bad(List.of("--backend", "127.0.0.1:8080,wieght=2"),
                         "--backend", "unknown option 'wieght=2'"),
                 bad(List.of("--listen", "nowhere", "--backend", UNUSED_BACKEND),
-                        "tcpproxy: listen address 'nowhere' is not of the form host:port"),
+                        "tcpproxy: --listen: listen address 'nowhere' is not of the form host:port"),
                 bad(List.of("--listen", "127.0.0.1:x", "--backend", UNUSED_BACKEND),
                         "listen address '127.0.0.1:x'", "'x'"),
                 bad(List.of(),
@@ -106,7 +106,7 @@ class LauncherTest {
                 bad(List.of("--drain-timeout", "10", "--backend", UNUSED_BACKEND),
                         "--drain-timeout", "'10' is not a duration (it has no unit)"),
                 bad(List.of("--connect-timeout", "0", "--backend", UNUSED_BACKEND),
-                        "connect timeout PT0S must be positive"),
+                        "tcpproxy: --connect-timeout: connect timeout 0 must be positive"),
                 bad(List.of("--connect-attempts", "0", "--backend", UNUSED_BACKEND),
                         "connect attempts 0 must be 1 or more"),
                 bad(List.of("--threads", "0", "--backend", UNUSED_BACKEND),
@@ -141,7 +141,7 @@ class LauncherTest {
                 bad(List.of("--backend", "127.0.0.1:8080,max-conns=lots"),
                         "--backend", "max-conns 'lots' is not a whole number"),
                 bad(List.of("--health-check", "interval=0s", "--backend", UNUSED_BACKEND),
-                        "--health-check", "health check interval PT0S must be positive"),
+                        "--health-check", "health check interval 0 must be positive"),
                 bad(List.of("--health-check", "rise=0", "--backend", UNUSED_BACKEND),
                         "--health-check", "health check rise 0 must be 1 or more"),
                 bad(List.of("--health-check", "fall=x", "--backend", UNUSED_BACKEND),
@@ -157,7 +157,7 @@ class LauncherTest {
                 bad(List.of("--max-fails", "some", "--backend", UNUSED_BACKEND),
                         "--max-fails", "'some'"),
                 bad(List.of("--max-fails", "2", "--fail-timeout", "0", "--backend", UNUSED_BACKEND),
-                        "fail timeout PT0S must be positive"),
+                        "fail timeout 0 must be positive"),
                 bad(List.of("--max-fails", "2", "--fail-timeout", "10", "--backend", UNUSED_BACKEND),
                         "--fail-timeout", "'10' is not a duration (it has no unit)"),
                 bad(List.of("--fail-timeout", "5s", "--backend", UNUSED_BACKEND),
@@ -202,7 +202,19 @@ class LauncherTest {
         Path badStrategy = write(dir, "bad-strategy.yaml", "backends: [127.0.0.1:8080]\nstrategy: fastest\n");
         run = Run.of("--config", badStrategy.toString());
         assertThat(run.status).isEqualTo(Launcher.EXIT_USAGE);
-        run.assertOneErrorLine("tcpproxy: unknown strategy 'fastest'; known: ");
+        run.assertOneErrorLine("tcpproxy: " + badStrategy + ": strategy: unknown strategy 'fastest'; known: ");
+
+        // A value the builder rejects is named with its file and key too, not only parse errors.
+        Path badThreads = write(dir, "bad-threads.yaml", "backends: [127.0.0.1:8080]\nthreads: -1\n");
+        run = Run.of("--config", badThreads.toString());
+        assertThat(run.status).isEqualTo(Launcher.EXIT_USAGE);
+        run.assertOneErrorLine("tcpproxy: " + badThreads + ": threads: reactor threads -1 is out of range 1-1024");
+
+        // Also when the value it goes with comes from a flag.
+        Path failTimeout = write(dir, "fail-timeout.yaml", "backends: [127.0.0.1:8080]\nfail-timeout: 0\n");
+        run = Run.of("--config", failTimeout.toString(), "--max-fails", "2");
+        assertThat(run.status).isEqualTo(Launcher.EXIT_USAGE);
+        run.assertOneErrorLine("tcpproxy: " + failTimeout + ": fail-timeout: fail timeout 0 must be positive");
 
         Path badCheck = write(dir, "bad-check.yaml", "backends: [127.0.0.1:8080]\nhealth-check: {fall: 0}\n");
         run = Run.of("--config", badCheck.toString());
