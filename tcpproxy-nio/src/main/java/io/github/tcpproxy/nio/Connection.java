@@ -79,6 +79,8 @@ final class Connection implements Handler, SelectionContext {
     private final boolean timed;
     /** Whose FIN or reset came first; null while nobody has ended anything. */
     private Side endedFirst;
+    /** The side whose socket an I/O failure came from, when a write to it found it; else null. */
+    private Side failedSide;
     private int state = CONNECTING;
     /** The listeners have heard of this connection ({@link #announce}). */
     private boolean announced;
@@ -516,10 +518,20 @@ final class Connection implements Handler, SelectionContext {
         }
     }
 
-    /** A reset, a broken pipe or another I/O failure on {@code side}'s socket: pass it on as a reset. */
+    /**
+     * A reset, a broken pipe or another I/O failure: pass it on as a reset. It happened on {@code
+     * side}'s socket, the one whose readiness was handled, unless a write found it on the other
+     * one ({@link #failedOn}).
+     */
     private void resetAfterFailure(IOException e, Side side) {
         log.debug("#{} I/O failure, resetting both sides: {}", id, e.toString());
-        reset(End.RESET, side);
+        reset(End.RESET, failedSide != null ? failedSide : side);
+    }
+
+    /** Notes that {@code e} came from {@code side}'s socket; returns {@code e} to be thrown on. */
+    IOException failedOn(Side side, IOException e) {
+        failedSide = side;
+        return e;
     }
 
     void updateInterest() {
@@ -711,8 +723,7 @@ final class Connection implements Handler, SelectionContext {
             }
             updateInterest();
         } catch (IOException e) {
-            log.debug("#{} I/O failure, resetting both sides: {}", id, e.toString());
-            abort();
+            resetAfterFailure(e, Side.PROXY); // it came from a write to a side, which failedOn names
         }
     }
 

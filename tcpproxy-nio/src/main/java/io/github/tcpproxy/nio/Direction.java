@@ -1,5 +1,6 @@
 package io.github.tcpproxy.nio;
 
+import io.github.tcpproxy.ConnectionSummary.Side;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
@@ -85,7 +86,7 @@ final class Direction {
                 }
                 connection.touch();
                 buf.flip();
-                written(dst.write(buf));
+                written(writeToDst(buf));
                 if (buf.hasRemaining()) {
                     // dst is full: keep the rest, stop reading src until dst drains it.
                     pending = buf;
@@ -153,7 +154,7 @@ final class Direction {
             flushThroughFaults(faults);
             return;
         }
-        int n = dst.write(buf);
+        int n = writeToDst(buf);
         written(n);
         Reactor reactor = connection.reactor;
         reactor.buffered -= n;
@@ -164,6 +165,22 @@ final class Direction {
                 endOutput();
             }
         }
+    }
+
+    /**
+     * Writes to dst. A failure here (a reset, a broken pipe) is dst's side's, whichever socket's
+     * readiness is being handled: the connection is told, for who ended it first.
+     */
+    private int writeToDst(ByteBuffer buf) throws IOException {
+        try {
+            return dst.write(buf);
+        } catch (IOException e) {
+            throw connection.failedOn(dstSide(), e);
+        }
+    }
+
+    private Side dstSide() {
+        return clientToBackend ? Side.BACKEND : Side.CLIENT;
     }
 
     private void written(int n) {
@@ -194,7 +211,11 @@ final class Direction {
     private void endOutput() throws IOException {
         finished = true;
         if (!connection.bothFinished()) {
-            dst.shutdownOutput();
+            try {
+                dst.shutdownOutput();
+            } catch (IOException e) {
+                throw connection.failedOn(dstSide(), e);
+            }
         }
         // else the other way ended already: the connection closes both sockets now, and closing
         // dst sends this FIN (nothing is left unread in dst, whose FIN came already).
@@ -257,7 +278,7 @@ final class Direction {
             buf.limit(buf.position() + allowed);
             int n;
             try {
-                n = dst.write(buf);
+                n = writeToDst(buf);
             } finally {
                 buf.limit(limit);
             }
