@@ -34,8 +34,9 @@ import java.util.List;
  * @param proxyProtocolErrors connections closed because their PROXY protocol header was
  *     malformed, too long, or not complete in time
  * @param bufferWaits times a connection had data to read but the relay buffer budget
- *     ({@link TcpProxy.Builder#maxBufferMemory}) was spent, so it waited for a buffer; growing
- *     steadily, it says the proxy is short of buffer memory for its load
+ *     ({@link TcpProxy.Builder#maxBufferMemory}) was spent, so it read 4 KiB at a time until it
+ *     had a buffer again; growing steadily, it says the proxy is short of buffer memory for its
+ *     load
  * @param backends every backend with its own counters, as {@link RunningProxy#backends()}
  */
 public record ProxyStats(

@@ -296,12 +296,13 @@ public final class TcpProxy {
         }
 
         /**
-         * Memory for relay buffers, in bytes. When it is spent, a connection that needs a buffer
-         * to read more stops reading until a buffer comes back: the data waits in the kernel and
-         * TCP's flow control holds its sender back; nothing is dropped or reset. A connection
-         * that already holds a buffer in one direction may take one for the other direction
-         * beyond this, so that it never waits for memory while it holds some (connections could
-         * otherwise wedge each other): the buffers in use stay below twice this value. Buffers are
+         * Memory for relay buffers, in bytes. When it is spent, connections that need a buffer
+         * read 4 KiB at a time through a small buffer of their reactor's instead, and keep what
+         * a peer does not take of such a read (at most 4 KiB per direction) on the heap: they go
+         * on, slower, so that a few connections whose peers do not read cannot stop the others by
+         * holding every buffer; nothing is dropped or reset. A connection that already holds a
+         * buffer in one direction may take one for the other direction beyond this: the buffers
+         * in use stay below twice this value. Buffers are
          * direct memory, and the JDK stalls the thread that allocates one beyond {@code
          * -XX:MaxDirectMemorySize} before it fails; should that limit be reached first anyway
          * (other users of direct memory), the proxy lowers this budget to what fitted.

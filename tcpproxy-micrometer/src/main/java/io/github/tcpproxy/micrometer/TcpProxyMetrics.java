@@ -142,7 +142,7 @@ public final class TcpProxyMetrics implements MeterBinder {
                 m -> m.stats().connectFailures());
         counter(registry, "tcpproxy.accept.failures", "failed accepts (such as out of descriptors)", Tags.empty(),
                 m -> m.stats().acceptFailures());
-        counter(registry, "tcpproxy.buffer.waits", "times a connection waited for a relay buffer (budget spent)",
+        counter(registry, "tcpproxy.buffer.waits", "times a connection found the relay buffer budget spent",
                 Tags.empty(), m -> m.stats().bufferWaits());
         synchronized (this) {
             // The backends of now, not of a snapshot from before they changed.

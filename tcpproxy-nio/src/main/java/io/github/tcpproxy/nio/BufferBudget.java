@@ -10,14 +10,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Why a budget of our own: direct buffers beyond the JVM's limit ({@code
  * -XX:MaxDirectMemorySize}) make {@code ByteBuffer.allocateDirect} call {@code System.gc()} and
  * sleep, on the reactor thread, for up to about half a second before it throws. Staying under a
- * limit of our own, a reactor instead stops reading from the connections that need a new buffer
- * until buffers come back.
+ * limit of our own, connections that need a new buffer instead read a little at a time through
+ * their reactor's {@link Reactor#reserve} until buffers come back.
  *
  * <p>A connection that already holds a buffer in one direction may take its second one beyond the
- * limit, up to twice it (see {@link BufferPool#acquireSecond()}): a connection never waits for
- * memory while it holds some, so connections cannot wedge each other (or themselves, when a peer
- * writes to the proxy only as fast as it reads from it). Twice the limit is therefore the true
- * bound, and the shared default is sized for that.
+ * limit, up to twice it (see {@link BufferPool#acquireSecond()}), so that its reads stay
+ * full-sized (when this was a wait rather than small reads, it kept connections from wedging each
+ * other, or themselves when a peer writes to the proxy only as fast as it reads from it). Twice
+ * the limit is therefore the true bound, and the shared default is sized for that.
  */
 final class BufferBudget {
     /**

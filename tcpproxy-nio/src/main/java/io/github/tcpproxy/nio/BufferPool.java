@@ -7,7 +7,7 @@ import java.util.ArrayDeque;
  * One reactor's relay buffers: direct buffers of one size, reused. A connection takes one only
  * for the time it holds data a peer has not taken yet, so idle connections hold none. New buffers
  * come out of a {@link BufferBudget}; when it is spent {@link #acquire()} answers null and the
- * caller waits (see {@link Reactor#waitForBuffer}). Reactor thread only.
+ * caller reads through {@link Reactor#reserve} instead. Reactor thread only.
  *
  * <p>Spare buffers: at most {@code maxIdle}, so memory returns after a burst, and only while the
  * budget is less than half taken. A spare still counts against the budget, which other reactors
@@ -40,8 +40,8 @@ final class BufferPool {
 
     /**
      * A buffer for a connection that holds one already (in its other direction): beyond the
-     * budget's limit up to twice it, so that it never waits for memory while it holds some. Null
-     * when even that is spent.
+     * budget's limit up to twice it, so that its reads stay full-sized. Null when even that is
+     * spent.
      */
     ByteBuffer acquireSecond() {
         return acquire(2 * budget.limit());
@@ -76,8 +76,8 @@ final class BufferPool {
         try {
             return ByteBuffer.allocateDirect(bufferSize);
         } catch (OutOfMemoryError e) {
-            // The JVM's limit came first: wait, as for the budget, and lower the budget so that the
-            // next ones wait without calling allocateDirect (which stalls before it fails).
+            // The JVM's limit came first: do as for a spent budget, and lower the budget so that the
+            // next ones do so without calling allocateDirect (which stalls before it fails).
             long takenThen = budget.taken();
             budget.give(bufferSize);
             long lowered = budget.lowerAfterOutOfMemory(takenThen - bufferSize, bufferSize);
@@ -85,7 +85,8 @@ final class BufferPool {
             if (now - lastOutOfMemoryLog > 1_000_000_000L) { // connections retry: log once a second
                 lastOutOfMemoryLog = now;
                 NioProxy.log.warn("no direct memory for a {} byte relay buffer ({}); relay buffer budget lowered to"
-                        + " {} bytes, connections that need a buffer wait", bufferSize, e.getMessage(), lowered);
+                        + " {} bytes, connections that need a buffer read a little at a time", bufferSize, e.getMessage(),
+                        lowered);
             }
             return null;
         }

@@ -464,8 +464,8 @@ final class Connection implements Handler, SelectionContext {
             return;
         }
         long now = System.nanoTime();
-        if (up.isHeld() || down.isHeld() || up.waitingForBuffer || down.waitingForBuffer) {
-            // A fault holds data, or data waits for a buffer: the quiet is the proxy's doing.
+        if (up.isHeld() || down.isHeld()) {
+            // A fault holds data: the quiet is the proxy's doing.
             lastActivity = now;
         }
         long due = lastActivity + timeout;

@@ -10,6 +10,8 @@ import java.nio.channels.SocketChannel;
  * buffer that is written out at once; only when {@code dst} does not take everything does the
  * direction keep the buffer ({@link #pending}) and stop reading until {@code dst} has drained it.
  * So a direction holds at most one buffer, whatever the peers' speeds, and none while idle.
+ * While the buffer budget is spent, reads go through the reactor's small {@link Reactor#reserve}
+ * instead, and what {@code dst} does not take of one is kept in a heap buffer of its size.
  * Reactor thread only.
  */
 final class Direction {
@@ -35,10 +37,8 @@ final class Direction {
     private boolean held;
     /** When {@link #pending} was read, for faults that delay it. */
     long readNanos;
-    /** src had data but the buffer budget was spent: no reading until the reactor says one is back. */
-    boolean waitingForBuffer;
-    /** This wait for a buffer is counted already ({@code bufferWaits}): retries are not new waits. */
-    private boolean waitCounted;
+    /** The last read found the buffer budget spent (counted once in {@code bufferWaits} until a buffer is had again). */
+    private boolean onReserve;
     /** The connection's other direction. */
     Direction other;
 
@@ -53,7 +53,7 @@ final class Direction {
     }
 
     boolean wantsRead() {
-        return !srcEnded && pending == null && !held && !waitingForBuffer;
+        return !srcEnded && pending == null && !held;
     }
 
     boolean wantsWrite() {
@@ -70,6 +70,7 @@ final class Direction {
         Reactor reactor = connection.reactor;
         ByteBuffer buf = acquireBuffer(reactor);
         if (buf == null) {
+            readThroughReserve(reactor);
             return;
         }
         boolean kept = false;
@@ -110,37 +111,54 @@ final class Direction {
     }
 
     /**
-     * A buffer to read into, or null when the budget is spent: then src is not read (its data
-     * waits in the kernel, and TCP's flow control holds the peer back) until the reactor has a
-     * buffer again. A connection that holds a buffer in its other direction may go beyond the
-     * budget's limit (see {@link BufferBudget}): it must not wait for memory while holding some.
+     * A buffer to read into, or null when the budget is spent: then the caller reads through the
+     * reactor's reserve. A connection that holds a buffer in its other direction may go beyond
+     * the budget's limit (see {@link BufferBudget}), so that its reads stay full-sized.
      */
     private ByteBuffer acquireBuffer(Reactor reactor) {
         ByteBuffer buf = other.pending != null ? reactor.buffers.acquireSecond() : reactor.buffers.acquire();
         if (buf != null) {
-            waitCounted = false;
-            return buf;
+            onReserve = false;
+        } else if (!onReserve) {
+            onReserve = true;
+            reactor.budgetSpent();
         }
-        waitingForBuffer = true;
-        reactor.waitForBuffer(this, !waitCounted);
-        waitCounted = true;
-        return null;
+        return buf;
     }
 
     /**
-     * A buffer may be had again: read src again if this direction still waits and its connection
-     * is open. Returns whether it did, so the reactor wakes another one in its place if not.
+     * One read of at most {@link Reactor#RESERVE_SIZE} bytes through the reactor's reserve, for
+     * when the budget is spent: written out at once, and what dst does not take is kept in a heap
+     * buffer of its size. So the budget bounds the buffers, while connections that hold them wait
+     * on their peers, not the others on them; what goes beyond it is that little per direction.
      */
-    boolean bufferAvailable() {
-        if (!waitingForBuffer) {
-            return false;
+    private void readThroughReserve(Reactor reactor) throws IOException {
+        ByteBuffer reserve = reactor.reserve;
+        reserve.clear();
+        int n = src.read(reserve);
+        if (n < 0) {
+            srcEnded = true;
+            connection.sideEnded(clientToBackend);
+            endOutput();
+            return;
         }
-        waitingForBuffer = false;
-        if (connection.isClosed()) {
-            return false;
+        if (n == 0) {
+            return;
         }
-        connection.updateInterest();
-        return true;
+        connection.touch();
+        reserve.flip();
+        written(writeToDst(reserve));
+        if (reserve.hasRemaining()) {
+            keepCopy(reactor, reserve);
+        }
+    }
+
+    /** Keeps what is left of the reserve as {@link #pending}, in a heap buffer of its size. */
+    private void keepCopy(Reactor reactor, ByteBuffer reserve) {
+        ByteBuffer copy = ByteBuffer.allocate(reserve.remaining());
+        copy.put(reserve).flip();
+        pending = copy;
+        reactor.buffered += copy.remaining();
     }
 
     /** dst is writable again: drain the pending buffer. */
@@ -228,18 +246,24 @@ final class Direction {
     private void readThroughFaults() throws IOException {
         Reactor reactor = connection.reactor;
         ByteBuffer buf = acquireBuffer(reactor);
-        if (buf == null) {
-            return;
+        boolean reserve = buf == null; // the budget is spent: read a little, keep a copy
+        if (reserve) {
+            buf = reactor.reserve;
+            buf.clear();
         }
         int n;
         try {
             n = src.read(buf);
         } catch (IOException e) {
-            reactor.releaseBuffer(buf);
+            if (!reserve) {
+                reactor.releaseBuffer(buf);
+            }
             throw e;
         }
         if (n <= 0) {
-            reactor.releaseBuffer(buf);
+            if (!reserve) {
+                reactor.releaseBuffer(buf);
+            }
             if (n < 0) {
                 srcEnded = true;
                 connection.sideEnded(clientToBackend);
@@ -249,9 +273,13 @@ final class Direction {
         }
         connection.touch();
         buf.flip();
-        pending = buf;
         readNanos = System.nanoTime();
-        reactor.buffered += n;
+        if (reserve) {
+            keepCopy(reactor, buf);
+        } else {
+            pending = buf;
+            reactor.buffered += n;
+        }
         flushThroughFaults(connection.faults);
     }
 

@@ -28,8 +28,11 @@ import org.slf4j.LoggerFactory;
 final class Reactor implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(Reactor.class);
 
-    /** How often connections waiting for a relay buffer look again for one. */
-    private static final long BUFFER_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+    /**
+     * Bytes read at a time while the buffer budget is spent: see {@link #reserve}. Small, as a
+     * direction keeps what its peer does not take of it on the heap, beyond the budget.
+     */
+    static final int RESERVE_SIZE = 4096;
 
     /** Tasks run per loop turn at most, so a flood of tasks cannot starve I/O. */
     private static final int MAX_TASKS_PER_TURN = 1024;
@@ -39,6 +42,13 @@ final class Reactor implements Runnable {
     final Selector selector;
     final Timers timers = new Timers();
     final BufferPool buffers;
+    /**
+     * What connections read into while the buffer budget is spent, {@link #RESERVE_SIZE} bytes at
+     * a time, so that no connection stops for want of memory: a few that hold the budget while
+     * their peers do not read would otherwise stop every other one, even from passing on a FIN.
+     * Outside the budget; used and emptied within one call (see {@link Direction}).
+     */
+    final ByteBuffer reserve = ByteBuffer.allocateDirect(RESERVE_SIZE);
     private final Thread thread;
     private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     /** True while the loop may be blocked in select: the next producer wakes it, once. */
@@ -51,10 +61,6 @@ final class Reactor implements Runnable {
     private final ArrayDeque<SocketChannel> toClose = new ArrayDeque<>();
     /** How many channels at the head of {@link #toClose} the current select deregisters. */
     private int closable;
-    /** Directions that could not read for want of a buffer, in the order they asked. */
-    private final ArrayDeque<Direction> waitingForBuffers = new ArrayDeque<>();
-    /** Wakes {@link #waitingForBuffers} when buffers come back elsewhere (another reactor or proxy). */
-    private Timers.Timer bufferRetry;
     private boolean stopped;
     /** Set when {@link #shutdown()} begins: connections aborted from then on end by shutdown. */
     boolean stopping;
@@ -77,7 +83,7 @@ final class Reactor implements Runnable {
     volatile long idleTimeouts;
     volatile long halfClosedTimeouts;
     volatile long proxyProtocolErrors;
-    /** Times a connection found the buffer budget spent and had to wait for a buffer to read. */
+    /** Times a connection found the buffer budget spent and went on reading through {@link #reserve}. */
     volatile long bufferWaits;
     /** When a PROXY protocol error was last logged, so that a flood of them logs once a second. */
     long lastProxyProtocolLog = System.nanoTime() - TimeUnit.SECONDS.toNanos(1);
@@ -192,58 +198,30 @@ final class Reactor implements Runnable {
         closable = toClose.size();
         closeDeregistered();
         buffers.close();
+        DirectBuffers.free(reserve);
     }
 
     /**
-     * {@code direction} needs a buffer and the budget is spent ({@code newWait}: for the first time,
-     * not again after a retry found none): it reads again once one comes back
-     * to this reactor's pool, or after {@link #BUFFER_RETRY_NANOS} when buffers may have come
-     * back to the budget from elsewhere. Reactor thread.
+     * A direction found the buffer budget spent, after it last had a buffer: counted, and logged
+     * once every 10 s at most. It goes on reading through {@link #reserve}. Reactor thread.
      */
-    void waitForBuffer(Direction direction, boolean newWait) {
-        if (newWait) {
-            bufferWaits++;
-        }
-        waitingForBuffers.add(direction);
-        if (bufferRetry == null) {
-            bufferRetry = timers.create(this::retryWaitingForBuffers);
-        }
-        if (!bufferRetry.isScheduled()) {
-            bufferRetry.reschedule(System.nanoTime() + BUFFER_RETRY_NANOS);
-        }
+    void budgetSpent() {
+        bufferWaits++;
         long now = System.nanoTime();
         if (now - lastBufferWaitLog > TimeUnit.SECONDS.toNanos(10)) {
             lastBufferWaitLog = now;
-            log.warn("{}: relay buffer memory limit reached ({} MiB in use); connections wait for buffers to"
-                    + " come back before they read more", thread.getName(), proxy.bufferBudget.taken() >> 20);
+            log.warn("{}: relay buffer memory limit reached ({} MiB in use); connections read {} bytes at a time"
+                    + " until buffers come back", thread.getName(), proxy.bufferBudget.taken() >> 20, RESERVE_SIZE);
         }
     }
 
-    /** Returns a buffer to the pool and lets a connection waiting for one read again. */
+    /**
+     * Returns a buffer that held data for a peer: a pooled one to the pool; one made for a
+     * reserve read's leftover (on the heap) is left to the garbage collector.
+     */
     void releaseBuffer(ByteBuffer buffer) {
-        buffers.release(buffer);
-        if (!waitingForBuffers.isEmpty()) {
-            wakeWaitingForBuffers(1);
-        }
-    }
-
-    private void retryWaitingForBuffers() {
-        wakeWaitingForBuffers(Math.max(1, buffers.available()));
-        if (!waitingForBuffers.isEmpty()) {
-            bufferRetry.reschedule(System.nanoTime() + BUFFER_RETRY_NANOS);
-        }
-    }
-
-    /** Lets up to {@code count} waiting directions read again; each one waits again if it finds no buffer. */
-    private void wakeWaitingForBuffers(int count) {
-        for (int woken = 0; woken < count; ) {
-            Direction d = waitingForBuffers.poll();
-            if (d == null) {
-                return;
-            }
-            if (d.bufferAvailable()) {
-                woken++;
-            }
+        if (buffer.isDirect()) {
+            buffers.release(buffer);
         }
     }
 

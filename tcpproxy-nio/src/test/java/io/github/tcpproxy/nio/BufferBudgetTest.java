@@ -17,14 +17,15 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
  * A proxy whose relay buffers may take only two buffers' worth of memory, and more connections
- * than that whose clients do not read: the ones without a buffer wait for one, and once the
- * clients read, every byte of every connection arrives, none reset.
+ * than that whose clients do not read: the ones without a buffer go on a little at a time, and
+ * once the clients read, every byte of every connection arrives, none reset.
  */
 @Timeout(60)
 class BufferBudgetTest {
@@ -81,6 +82,63 @@ class BufferBudgetTest {
                     s -> s.activeConnections() == 0);
             assertThat(stats.bufferedBytes()).isZero();
             assertThat(engine.bufferBudget.taken()).as("at most the pool's spares").isLessThanOrEqualTo(2L * BUFFER_SIZE);
+            backend.assertNoFailures();
+        }
+    }
+
+    @Test
+    void connectionsWhosePeersDoNotReadCannotStopTheOthers() throws Exception {
+        // Two clients that never read, each with a backend pushing at it, hold the whole budget.
+        // A third client's byte and FIN must still get through, and the echo and FIN come back:
+        // while the budget is spent, connections read through the reactor's small reserve.
+        int bufferSize = 64 * 1024;
+        CountDownLatch testDone = new CountDownLatch(1);
+        try (ScriptedServer backend = ScriptedServer.start(socket -> {
+                    int kind = socket.getInputStream().read();
+                    if (kind == 'P') { // push at a client that never reads
+                        Async.start("push", () -> Payloads.write(socket.getOutputStream(), 1, 256L << 20));
+                        testDone.await(25, TimeUnit.SECONDS);
+                    } else { // echo the byte, then FIN
+                        socket.getOutputStream().write(kind);
+                        socket.shutdownOutput();
+                        assertThat(socket.getInputStream().read()).isEqualTo(-1);
+                    }
+                });
+                RunningProxy proxy = Loopback.proxyTo(backend).reactorThreads(1).bufferSize(bufferSize)
+                        .maxBufferMemory(2 * bufferSize).start()) {
+            NioProxy engine = (NioProxy) proxy;
+            List<Socket> stalled = new ArrayList<>();
+            try {
+                for (int i = 0; i < 2; i++) {
+                    Socket c = new Socket();
+                    stalled.add(c);
+                    c.setReceiveBufferSize(SOCKET_BUFFER); // fills soon
+                    c.connect(proxy.localAddress(), 5_000);
+                    c.getOutputStream().write('P');
+                }
+                // Both hold a buffer for good once nothing moves across a round through the reactor
+                // (connections() asks it): a buffer in use for one read is given back within one.
+                Await.until("the stalled connections hold the budget", Duration.ofSeconds(10), () -> {
+                    long before = proxy.stats().bytesBackendToClient();
+                    proxy.connections();
+                    ProxyStats after = proxy.stats();
+                    return engine.bufferBudget.taken() >= 2L * bufferSize && after.bufferedBytes() > 0
+                            && after.bytesBackendToClient() == before;
+                });
+                try (Socket c = Sockets.connect(proxy.localAddress(), Duration.ofSeconds(5))) {
+                    c.getOutputStream().write('E');
+                    c.shutdownOutput();
+                    assertThat(Sockets.readOutcome(c)).as("the echo, with the budget spent (stats %s)",
+                            proxy.stats().withoutBackends()).isEqualTo((int) 'E');
+                    assertThat(Sockets.readOutcome(c)).as("then the FIN").isEqualTo(-1);
+                }
+                assertThat(proxy.stats().bufferWaits()).as("reads that found the budget spent").isPositive();
+            } finally {
+                testDone.countDown();
+                for (Socket c : stalled) {
+                    c.close();
+                }
+            }
             backend.assertNoFailures();
         }
     }
