@@ -370,8 +370,8 @@ final class Connection implements Handler, SelectionContext {
             // header, go to the backend before anything else: as the up direction's pending data.
             ByteBuffer first = reactor.buffers.acquireAnyway(); // small, and it cannot wait
             if (first == null) {
-                reset(End.RESET, Side.PROXY); // the JVM is out of direct memory (logged by the pool)
-                return;
+                // The JVM is out of direct memory (logged by the pool): the heap will do.
+                first = ByteBuffer.allocate(reactor.buffers.bufferSize());
             }
             if (proxy.sendProxyProtocol != 0) {
                 ProxyHeader.write(proxy.sendProxyProtocol, clientAddress, originalDestination, first);

@@ -116,7 +116,9 @@ final class Direction {
      * the budget's limit (see {@link BufferBudget}), so that its reads stay full-sized.
      */
     private ByteBuffer acquireBuffer(Reactor reactor) {
-        ByteBuffer buf = other.pending != null ? reactor.buffers.acquireSecond() : reactor.buffers.acquire();
+        // Beyond the limit only for a connection holding a pooled buffer, not a reserve read's copy.
+        boolean holdsOne = other.pending != null && other.pending.isDirect();
+        ByteBuffer buf = holdsOne ? reactor.buffers.acquireSecond() : reactor.buffers.acquire();
         if (buf != null) {
             onReserve = false;
         } else if (!onReserve) {

@@ -104,7 +104,7 @@ final class NioProxy implements RunningProxy {
             for (int i = 0; i < reactors.length; i++) {
                 reactors[i] = new Reactor(this, i, "tcpproxy-reactor-" + i + " " + where);
             }
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException | OutOfMemoryError e) { // OOM: no direct memory for a reserve
             for (Reactor r : reactors) {
                 if (r != null) {
                     r.selector.close();

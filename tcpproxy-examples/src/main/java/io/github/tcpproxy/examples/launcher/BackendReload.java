@@ -99,7 +99,7 @@ final class BackendReload {
     synchronized Outcome reload() {
         Settings next;
         try {
-            next = ConfigFile.read(file).overriddenBy(flags);
+            next = Settings.merge(ConfigFile.read(file), file.toString(), flags);
             check(next);
         } catch (IllegalArgumentException | IllegalStateException e) {
             return fail(e.getMessage());

@@ -109,7 +109,7 @@ final class ConfigFile {
     }
 
     /**
-     * Parses YAML text and checks each value as the builder will (see {@link Settings#check}).
+     * Parses YAML text; the builder's checks of the values come with {@link Settings#merge}.
      *
      * @param source names the text in messages, usually the file name
      * @throws IllegalArgumentException naming the source and the problem
@@ -169,10 +169,8 @@ final class ConfigFile {
                 }
             }
         }
-        Settings settings = new Settings(listen, backends, strategy, connectTimeout, connectAttempts, drainTimeout,
+        return new Settings(listen, backends, strategy, connectTimeout, connectAttempts, drainTimeout,
                 threads, bufferSize, healthCheck, maxFails, failTimeout, slowStart, hardening.result());
-        settings.check(key -> source + ": " + key);
-        return settings;
     }
 
     private static Yaml yaml() {

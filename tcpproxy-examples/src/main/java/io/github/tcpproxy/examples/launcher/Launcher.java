@@ -248,10 +248,8 @@ public final class Launcher {
         }
         try {
             Settings flags = command.toSettings();
-            flags.check(key -> "--" + key);
-            Settings settings = command.config == null
-                    ? flags
-                    : ConfigFile.read(command.config).overriddenBy(flags);
+            Settings settings = Settings.merge(command.config == null ? null : ConfigFile.read(command.config),
+                    String.valueOf(command.config), flags);
             Session session = command.demo ? startDemo(settings, out) : startProxy(settings, out);
             BackendReload reload = command.config == null || command.demo ? null
                     : new BackendReload(session.proxy(), command.config, flags, settings, out, err);

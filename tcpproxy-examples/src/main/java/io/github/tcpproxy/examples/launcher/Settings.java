@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 
@@ -150,15 +151,28 @@ record Settings(
     }
 
     /**
-     * Checks each value given here on its own, as {@link #newBuilder()} will, so that a bad one
-     * is reported with where it came from: {@code label} turns a config key into {@code
-     * "--threads"} for flags or {@code "file.yaml: threads"} for a file. Checks that need values
-     * from elsewhere too (a fail timeout needs max fails, which a flag may give) are left to
-     * {@link #newBuilder()} on the merged settings.
+     * The settings of a config file with the flags' put over them ({@link #overriddenBy}), each
+     * value checked as {@link #newBuilder()} will, so that a bad one is reported with where it
+     * came from: {@code --threads: ...} for a flag, {@code proxy.yaml: threads: ...} for the file.
+     * A file value a flag replaces is not checked (nor its host looked up).
      *
-     * @throws IllegalArgumentException "label: the builder's message"
+     * @param file the file's settings, or null for none (flags alone)
+     * @param fileName names the file in messages
+     * @throws IllegalArgumentException "where: the builder's message"
      */
-    void check(UnaryOperator<String> label) {
+    static Settings merge(Settings file, String fileName, Settings flags) {
+        Settings merged = file == null ? flags : file.overriddenBy(flags);
+        Set<String> fromFlags = Set.copyOf(flags.changedKeysExceptBackends(NONE));
+        merged.check(key -> file == null || fromFlags.contains(key) ? "--" + key : fileName + ": " + key);
+        return merged;
+    }
+
+    /**
+     * Checks each value given here on its own, as {@link #newBuilder()} will, naming its key with
+     * {@code label}. Checks that need two values (a fail timeout needs max fails) are left to
+     * {@link #newBuilder()}.
+     */
+    private void check(UnaryOperator<String> label) {
         apply(TcpProxy.builder(), label, false);
     }
 

@@ -184,11 +184,32 @@ class ConfigFileTest {
                 .hasMessageContaining("p.yaml: slow-start '30' is not a duration (it has no unit)");
     }
 
+    /** The file's settings as the launcher takes them: checked, each value named by file and key. */
+    private static Settings checked(String yaml) {
+        return Settings.merge(ConfigFile.parse(yaml, "p.yaml"), "p.yaml", Settings.NONE);
+    }
+
+    @Test
+    void aFileValueAFlagReplacesIsNotChecked() {
+        // Found by a review: checked before the merge, these were rejected although the flag wins.
+        assertThat(Settings.merge(ConfigFile.parse("threads: 0\n", "p.yaml"), "p.yaml",
+                parseFlags("--threads", "2").toSettings()).threads()).isEqualTo(2);
+        assertThat(Settings.merge(ConfigFile.parse("listen: no-such-host.invalid:9090\n", "p.yaml"), "p.yaml",
+                parseFlags("--listen", "127.0.0.1:0").toSettings()).listen()).isEqualTo("127.0.0.1:0");
+        // The value that counts is named by where it came from.
+        assertThatThrownBy(() -> Settings.merge(ConfigFile.parse("threads: 2\n", "p.yaml"), "p.yaml",
+                parseFlags("--threads", "0").toSettings()))
+                .hasMessage("--threads: reactor threads 0 is out of range 1-1024");
+        assertThatThrownBy(() -> Settings.merge(ConfigFile.parse("threads: 0\n", "p.yaml"), "p.yaml",
+                parseFlags("--buffer-size", "64k").toSettings()))
+                .hasMessage("p.yaml: threads: reactor threads 0 is out of range 1-1024");
+    }
+
     @Test
     void theBuilderChecksTheHealthValues() {
-        assertThatThrownBy(() -> ConfigFile.parse("max-fails: -1\n", "p.yaml").newBuilder())
+        assertThatThrownBy(() -> checked("max-fails: -1\n"))
                 .hasMessage("p.yaml: max-fails: max fails -1 must be 0 (off) or more");
-        assertThatThrownBy(() -> ConfigFile.parse("max-fails: 1\nfail-timeout: 0\n", "p.yaml").newBuilder())
+        assertThatThrownBy(() -> checked("max-fails: 1\nfail-timeout: 0\n"))
                 .hasMessage("p.yaml: fail-timeout: fail timeout 0 must be positive");
         assertThatThrownBy(() -> ConfigFile.parse("fail-timeout: 5s\n", "p.yaml").newBuilder())
                 .hasMessageStartingWith("fail timeout 5s is given without max fails");
@@ -466,7 +487,7 @@ class ConfigFileTest {
 
     @Test
     void theBuilderStillChecksTheRangeOfASizeGivenWithAUnit() {
-        assertThatThrownBy(() -> ConfigFile.parse("buffer-size: 32m\n", "p.yaml"))
+        assertThatThrownBy(() -> checked("buffer-size: 32m\n"))
                 .hasMessage("p.yaml: buffer-size: buffer size 33554432 is out of range 1024-16777216 bytes");
         assertThatThrownBy(() -> parseFlags("--buffer-size", "1023").toSettings().newBuilder())
                 .hasMessage("buffer size 1023 is out of range 1024-16777216 bytes");
@@ -495,7 +516,7 @@ class ConfigFileTest {
                 .hasMessageContaining("idle-timeout");
         assertThatThrownBy(() -> ConfigFile.parse("allow: {a: 1}\n", "p.yaml"))
                 .hasMessageContaining("allow: expected a list of CIDR ranges");
-        assertThatThrownBy(() -> ConfigFile.parse("max-connections: -1\n", "p.yaml"))
+        assertThatThrownBy(() -> checked("max-connections: -1\n"))
                 .hasMessage("p.yaml: max-connections: max connections -1 must be 0 (no limit) or more");
         assertThatThrownBy(() -> ConfigFile.parse("allow: [10.0.0.1/8]\n", "p.yaml").newBuilder())
                 .hasMessageContaining("did you mean 10.0.0.0/8");
