@@ -78,8 +78,7 @@ final class Direction {
             for (int i = 0; i < MAX_READS_PER_EVENT; i++) {
                 int n = src.read(buf);
                 if (n < 0) {
-                    srcEnded = true;
-                    connection.sideEnded(clientToBackend);
+                    noteSrcEnded();
                     break;
                 }
                 if (n == 0) {
@@ -139,8 +138,7 @@ final class Direction {
         reserve.clear();
         int n = src.read(reserve);
         if (n < 0) {
-            srcEnded = true;
-            connection.sideEnded(clientToBackend);
+            noteSrcEnded();
             endOutput();
             return;
         }
@@ -153,6 +151,12 @@ final class Direction {
         if (reserve.hasRemaining()) {
             keepCopy(reactor, reserve);
         }
+    }
+
+    /** src sent its FIN: noted here and, if it is the first end, by the connection. */
+    private void noteSrcEnded() {
+        srcEnded = true;
+        connection.sideEnded(clientToBackend);
     }
 
     /** Keeps what is left of the reserve as {@link #pending}, in a heap buffer of its size. */
@@ -267,8 +271,7 @@ final class Direction {
                 reactor.releaseBuffer(buf);
             }
             if (n < 0) {
-                srcEnded = true;
-                connection.sideEnded(clientToBackend);
+                noteSrcEnded();
                 flushThroughFaults(connection.faults);
             }
             return;

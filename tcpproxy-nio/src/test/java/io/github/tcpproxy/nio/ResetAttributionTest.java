@@ -48,6 +48,14 @@ class ResetAttributionTest {
         }
     }
 
+    /** The connection's summary says it ended with a reset that {@code side} sent. */
+    private void assertResetBy(ConnectionSummary.Side side) throws InterruptedException {
+        ConnectionSummary s = closed.poll(5, TimeUnit.SECONDS);
+        assertThat(s).as("the connection's summary").isNotNull();
+        assertThat(s.end()).isEqualTo(ConnectionSummary.End.RESET);
+        assertThat(s.endedFirst()).as("who ended first").isEqualTo(side);
+    }
+
     @Test
     void backendResetFoundWhileWritingTheClientsUploadIsEndedFirstByTheBackend() throws Exception {
         // The client uploads (paced) and never reads; the backend reads the upload, answers 64 MiB
@@ -67,10 +75,7 @@ class ResetAttributionTest {
             resetNow.countDown();
             assertThat(upload.get(15, TimeUnit.SECONDS)).as("the client's upload after the backend reset")
                     .isInstanceOf(IOException.class);
-            ConnectionSummary s = closed.poll(5, TimeUnit.SECONDS);
-            assertThat(s).isNotNull();
-            assertThat(s.end()).isEqualTo(ConnectionSummary.End.RESET);
-            assertThat(s.endedFirst()).as("who ended first (the backend reset)").isEqualTo(ConnectionSummary.Side.BACKEND);
+            assertResetBy(ConnectionSummary.Side.BACKEND);
         }
     }
 
@@ -92,10 +97,7 @@ class ResetAttributionTest {
             answerNow.countDown();
             assertThat(answer.get(15, TimeUnit.SECONDS)).as("the backend's answer after the client reset")
                     .isInstanceOf(IOException.class);
-            ConnectionSummary s = closed.poll(5, TimeUnit.SECONDS);
-            assertThat(s).isNotNull();
-            assertThat(s.end()).isEqualTo(ConnectionSummary.End.RESET);
-            assertThat(s.endedFirst()).as("who ended first (the client reset)").isEqualTo(ConnectionSummary.Side.CLIENT);
+            assertResetBy(ConnectionSummary.Side.CLIENT);
         }
     }
 }
