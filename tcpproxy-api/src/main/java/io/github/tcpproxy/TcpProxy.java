@@ -302,10 +302,10 @@ public final class TcpProxy {
          * on, slower, so that a few connections whose peers do not read cannot stop the others by
          * holding every buffer; nothing is dropped or reset. A connection that already holds a
          * buffer in one direction may take one for the other direction beyond this: the buffers
-         * in use stay below twice this value. Buffers are
-         * direct memory, and the JDK stalls the thread that allocates one beyond {@code
-         * -XX:MaxDirectMemorySize} before it fails; should that limit be reached first anyway
-         * (other users of direct memory), the proxy lowers this budget to what fitted.
+         * in use stay below twice this value. Buffers are direct memory, and the JDK stalls the
+         * thread that allocates one beyond {@code -XX:MaxDirectMemorySize} before it fails;
+         * should that limit be reached first anyway (other users of direct memory), the proxy
+         * lowers this budget to what fitted.
          *
          * <p>Default 0: three eighths of the JVM's direct memory limit ({@code
          * -XX:MaxDirectMemorySize}, or the maximum heap size when that is not set), so that twice

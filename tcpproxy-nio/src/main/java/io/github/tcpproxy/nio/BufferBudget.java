@@ -15,9 +15,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>A connection that already holds a buffer in one direction may take its second one beyond the
  * limit, up to twice it (see {@link BufferPool#acquireSecond()}), so that its reads stay
- * full-sized (when this was a wait rather than small reads, it kept connections from wedging each
- * other, or themselves when a peer writes to the proxy only as fast as it reads from it). Twice
- * the limit is therefore the true bound, and the shared default is sized for that.
+ * full-sized. Twice the limit is therefore the true bound, and the shared default is sized for
+ * that.
  */
 final class BufferBudget {
     /**

@@ -103,12 +103,6 @@ final class BufferPool {
         }
     }
 
-    /** How many more buffers could be had now: the spare ones and what the budget still allows. */
-    int available() {
-        long left = budget.limit() - budget.taken();
-        return idle.size() + (int) Math.min(Integer.MAX_VALUE, Math.max(0, left / bufferSize));
-    }
-
     /** Frees the spare buffers and gives their memory back to the budget: the reactor has ended. */
     void close() {
         for (ByteBuffer b; (b = idle.pollFirst()) != null; ) {
