@@ -10,5 +10,12 @@
  * <p>Faults run on the proxy's reactor threads and never block or sleep: data a fault holds back
  * stays in the connection's one relay buffer per direction (the proxy stops reading that side
  * meanwhile), and delays are reactor timers.
+ *
+ * <p>As across a real network partition, a side whose data a fault holds is not read, so its
+ * close or reset reaches the other side only once the fault lets that data go (or is removed); a
+ * client that gives up on a {@link io.github.tcpproxy.fault.Faults#blackHole() black hole} leaves
+ * its backend connection open until then. The idle timeout does not count time data is held by
+ * a fault. Use {@link io.github.tcpproxy.fault.Faults#timeout(java.time.Duration)} for a black hole
+ * that closes by itself.
  */
 package io.github.tcpproxy.fault;

@@ -73,7 +73,8 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  * }</pre>
  *
  * <p>Where the proxies live: in JUnit's {@link ExtensionContext.Store} of the class (static
- * field) or test (instance field) they serve, keyed by extension instance; the extension object
+ * field) or test (instance field; under {@code @TestInstance(PER_CLASS)} the class, whose one
+ * instance serves all its tests) they serve, keyed by extension instance; the extension object
  * itself holds no proxy. A {@code RunningProxy} parameter, resolved with the test's context, is
  * therefore always the proxy of the test's own class (or test). {@link #proxy()}, {@link #address()}, {@link #port()} and
  * {@link #addFault(Fault) addFault} have no test context, so they find it by thread: the

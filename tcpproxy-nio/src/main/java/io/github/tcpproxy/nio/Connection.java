@@ -740,9 +740,14 @@ final class Connection implements Handler, SelectionContext {
     }
 
     ConnectionInfo snapshot() {
+        return snapshot(backendAddress());
+    }
+
+    /** A snapshot naming {@code backend}: the one being chosen, before it is the connection's target. */
+    ConnectionInfo snapshot(InetSocketAddress backend) {
         ConnectionState s = state == CONNECTING || state == HEADER ? ConnectionState.CONNECTING
                 : up.finished || down.finished ? ConnectionState.HALF_CLOSED : ConnectionState.OPEN;
-        return new Snapshot(this, id, clientAddress, backendAddress(), up.bytes, down.bytes, s);
+        return new Snapshot(this, id, clientAddress, backend, up.bytes, down.bytes, s);
     }
 
     /** What {@link io.github.tcpproxy.RunningProxy#connections()} lists. */

@@ -58,6 +58,7 @@ final class FaultChain {
     boolean attach(FaultRegistry.Registration registration) {
         Entry entry = new Entry(registration);
         ConnectionFault fault;
+        int endRequestBefore = endRequest;
         starting++;
         try {
             fault = registration.fault().attach(entry);
@@ -72,6 +73,7 @@ final class FaultChain {
                     connection.id(), registration.fault(), e);
             entries.remove(entry);
             entry.cancelTimers();
+            endRequest = endRequestBefore; // an end it asked for before it failed goes with it
             return false;
         } finally {
             starting--;

@@ -110,7 +110,8 @@ final class FaultRegistry {
                 return true;
             }
             try {
-                return target.predicate().test(c.snapshot());
+                // At onBackendChosen the backend is not yet the connection's: name it all the same.
+                return target.predicate().test(backend != null ? c.snapshot(backend) : c.snapshot());
             } catch (RuntimeException | Error e) {
                 // The user's predicate failed: the connection must still be served, without this fault.
                 log.warn("the predicate of fault {} failed on connection #{}; the fault does not apply to it",
@@ -206,9 +207,16 @@ final class FaultRegistry {
             active = next.length == 0 ? NONE : next;
             r.activeFlag = false;
             if (proxy.isRunning()) {
-                onEveryReactor("remove " + r.fault, reactor -> forEachConnection(reactor, c -> c.detachFault(r)));
-                if (r.fault.refusesNewConnections() && --refusing == 0) {
-                    listenAgain();
+                try {
+                    onEveryReactor("remove " + r.fault, reactor -> forEachConnection(reactor, c -> c.detachFault(r)));
+                    if (r.fault.refusesNewConnections() && --refusing == 0) {
+                        listenAgain();
+                    }
+                } catch (IllegalStateException closed) {
+                    if (proxy.isRunning()) {
+                        throw closed;
+                    }
+                    // The proxy closed meanwhile, with its connections: nothing is left to remove it from.
                 }
             }
         }

@@ -218,6 +218,8 @@ final class NioProxy implements RunningProxy {
 
     /** How often a wait for the reactors looks whether the proxy has closed meanwhile. */
     private static final long CLOSED_CHECK_MILLIS = 20;
+    /** Times a strategy is asked again when it picked a backend removed meanwhile. */
+    private static final int MAX_ASKS_AFTER_REMOVAL = 4;
 
     /**
      * Waits for {@code done}, counted down by tasks posted to the reactors, for at most
@@ -320,20 +322,29 @@ final class NioProxy implements RunningProxy {
         return backendViews;
     }
 
-    /** Asks the strategy; a strategy that throws or answers something foreign picks nothing. */
+    /**
+     * Asks the strategy; a strategy that throws or answers something foreign picks nothing. One
+     * that picks a backend removed meanwhile (it read the list just before the removal) is asked
+     * again, a few times at most.
+     */
     BackendState choose(Connection connection) {
-        BackendView chosen;
-        try {
-            chosen = strategy.select(connection);
-        } catch (RuntimeException | Error e) {
-            log.warn("strategy {} failed; closing the client", strategy.getClass().getName(), e);
-            return null;
-        }
-        if (chosen == null) {
-            return null;
-        }
-        if (chosen instanceof BackendState state && state.proxy() == this && !state.isRemoved()) {
-            return state;
+        BackendView chosen = null;
+        for (int ask = 0; ask < MAX_ASKS_AFTER_REMOVAL; ask++) {
+            try {
+                chosen = strategy.select(connection);
+            } catch (RuntimeException | Error e) {
+                log.warn("strategy {} failed; closing the client", strategy.getClass().getName(), e);
+                return null;
+            }
+            if (chosen == null) {
+                return null;
+            }
+            if (!(chosen instanceof BackendState state) || state.proxy() != this) {
+                break;
+            }
+            if (!state.isRemoved()) {
+                return state;
+            }
         }
         log.warn("strategy {} returned {}, which is not one of this proxy's backends; closing the client",
                 strategy.getClass().getName(), chosen);
@@ -507,10 +518,12 @@ final class NioProxy implements RunningProxy {
             if (state == null) {
                 return false;
             }
-            state.markRemoved();
             List<BackendView> views = new ArrayList<>(backendViews);
             views.remove(state);
             publish(views);
+            // After the new list is out: a strategy that picks it now read the old one, and a
+            // second ask (see choose) reads the new one.
+            state.markRemoved();
         }
         log.info("backend {} removed", Addresses.format(address));
         return true;

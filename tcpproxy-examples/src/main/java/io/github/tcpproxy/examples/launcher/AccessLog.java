@@ -3,10 +3,8 @@ package io.github.tcpproxy.examples.launcher;
 import io.github.tcpproxy.ConnectionListener;
 import io.github.tcpproxy.ConnectionSummary;
 import io.github.tcpproxy.RefusalReason;
-import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -90,7 +88,7 @@ final class AccessLog implements ConnectionListener, AutoCloseable {
      */
     static AccessLog open(String target, OutputStream stdout) {
         if (target.equals("-")) {
-            return new AccessLog(new BufferedWriter(new OutputStreamWriter(stdout, StandardCharsets.UTF_8)), false);
+            return new AccessLog(new WholeLines(stdout), false);
         }
         try {
             return new AccessLog(Files.newBufferedWriter(Path.of(target), StandardCharsets.UTF_8,
@@ -250,6 +248,66 @@ final class AccessLog implements ConnectionListener, AutoCloseable {
         }
         if (interrupted) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * A writer that hands its stream whole lines only, each batch in one {@code write} call: the
+     * launcher prints its own lines (reloads, stopping) to the same standard output from other
+     * threads, and a {@code PrintStream} keeps one call's bytes together, but a plain buffered
+     * writer cuts its batches anywhere, mid-line included.
+     */
+    private static final class WholeLines extends Writer {
+        private static final int BATCH = 8192;
+        private final OutputStream out;
+        private final StringBuilder pending = new StringBuilder(BATCH + 256);
+
+        WholeLines(OutputStream out) {
+            this.out = out;
+        }
+
+        @Override
+        public void write(char[] chars, int off, int len) throws IOException {
+            pending.append(chars, off, len);
+            if (pending.length() >= BATCH) {
+                writeWholeLines();
+            }
+        }
+
+        @Override
+        public void write(String text) throws IOException {
+            pending.append(text);
+            if (pending.length() >= BATCH) {
+                writeWholeLines();
+            }
+        }
+
+        @Override
+        public void write(int c) throws IOException {
+            pending.append((char) c);
+            if (pending.length() >= BATCH) {
+                writeWholeLines();
+            }
+        }
+
+        @Override
+        public void flush() throws IOException {
+            writeWholeLines();
+            out.flush();
+        }
+
+        @Override
+        public void close() throws IOException {
+            flush();
+        }
+
+        private void writeWholeLines() throws IOException {
+            int end = pending.lastIndexOf("\n") + 1;
+            if (end == 0) {
+                return;
+            }
+            out.write(pending.substring(0, end).getBytes(StandardCharsets.UTF_8));
+            pending.delete(0, end);
         }
     }
 }

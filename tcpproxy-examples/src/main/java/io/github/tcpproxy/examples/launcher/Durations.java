@@ -61,9 +61,17 @@ final class Durations {
                 + (s.matches("\\d+") ? " (it has no unit)" : "") + "; use e.g. 500ms, 2s, 1m or PT2S");
     }
 
-    /** Formats a duration the way {@link #parse} reads it, for messages: {@code 10s}, {@code 500ms}. */
+    /**
+     * Formats a duration the way {@link #parse} reads it, for messages: {@code 10s}, {@code 500ms};
+     * one too long for milliseconds in a {@code long} in ISO-8601 ({@code PT9999999999999H}).
+     */
     static String format(Duration d) {
-        long ms = d.toMillis();
+        long ms;
+        try {
+            ms = d.toMillis();
+        } catch (ArithmeticException tooLong) {
+            return d.toString();
+        }
         if (ms % 1000 == 0) {
             return (ms / 1000) + "s";
         }

@@ -42,5 +42,7 @@ class DurationsTest {
     void formatsForMessages() {
         assertThat(Durations.format(Duration.ofSeconds(10))).isEqualTo("10s");
         assertThat(Durations.format(Duration.ofMillis(1500))).isEqualTo("1500ms");
+        // Too long for milliseconds in a long (it threw, and a SIGTERM with such a drain time failed).
+        assertThat(Durations.format(Duration.ofHours(9_999_999_999_999L))).isEqualTo("PT9999999999999H");
     }
 }

@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -230,6 +231,47 @@ class LauncherHardeningTest {
         }
         Await.until("the refusal is in the access log", Duration.ofSeconds(10),
                 () -> out.toString(StandardCharsets.UTF_8).contains(" refused-max-connections proxy 0 0 0"));
+    }
+
+    @Test
+    @Timeout(60)
+    void accessLogLinesOnStandardOutputStayWholeBesideTheLaunchersOwnLines() throws Exception {
+        // The launcher prints reload and stop lines to the same standard output from other
+        // threads; the log's buffered writer handed it 8 KiB cuts, mid-line, between which such a
+        // line could land (a helper saw it in every run of this test).
+        String own = "tcpproxy: reloaded proxy.yaml: backends unchanged";
+        String logLine = AccessLog.format(Instant.EPOCH, A_CONNECTION).substring(24); // after the time
+        PrintStream shared = new PrintStream(out, true, StandardCharsets.UTF_8);
+        AccessLog log = AccessLog.open("-", shared);
+        AtomicBoolean logClosed = new AtomicBoolean();
+        CompletableFuture<Void> other = CompletableFuture.runAsync(() -> {
+            for (int i = 0; i < 2_000_000 && !logClosed.get(); i++) {
+                shared.println(own);
+            }
+        });
+        for (int i = 0; i < 100_000; i++) {
+            log.closed(A_CONNECTION);
+        }
+        log.close();
+        logClosed.set(true);
+        other.get(30, TimeUnit.SECONDS);
+        List<String> garbled = out.toString(StandardCharsets.UTF_8).lines()
+                .filter(l -> !l.equals(own) && !l.endsWith(logLine) && !l.startsWith("# ")).limit(3).toList();
+        assertThat(garbled).isEmpty();
+    }
+
+    @Test
+    void signalsStopAProxyWhoseDrainTimeIsTooLongForMilliseconds() throws Exception {
+        // The first signal's message formatted the drain time in milliseconds, which overflowed:
+        // the signal threw, and the second one did not stop the launcher either.
+        Duration forever = Duration.ofHours(9_999_999_999_999L);
+        session = start("--demo", "--listen", "127.0.0.1:0", "--drain-timeout", forever.toString());
+        Launcher.Stopper stopper = new Launcher.Stopper(session, new PrintStream(out, true, StandardCharsets.UTF_8),
+                forever);
+        stopper.signal();
+        stopper.signal();
+        assertThat(session.awaitClosed(Duration.ofSeconds(15))).as("closed after the second signal").isTrue();
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("get up to PT9999999999999H to finish");
     }
 
     @Test

@@ -162,6 +162,8 @@ class LauncherTest {
                         "--fail-timeout", "'10' is not a duration (it has no unit)"),
                 bad(List.of("--fail-timeout", "5s", "--backend", UNUSED_BACKEND),
                         "fail timeout 5s is given without max fails"),
+                bad(List.of("--fail-timeout", "PT9999999999999H", "--backend", UNUSED_BACKEND),
+                        "fail timeout PT9999999999999H is given without max fails"),
                 bad(List.of("--slow-start", "soon", "--backend", UNUSED_BACKEND),
                         "--slow-start", "'soon' is not a duration"),
                 bad(List.of("--config", "/nonexistent/tcpproxy.yaml"),
