@@ -266,25 +266,9 @@ final class AccessLog implements ConnectionListener, AutoCloseable {
             this.out = out;
         }
 
-        @Override
+        @Override // Writer's other write methods come here
         public void write(char[] chars, int off, int len) throws IOException {
             pending.append(chars, off, len);
-            if (pending.length() >= BATCH) {
-                writeWholeLines();
-            }
-        }
-
-        @Override
-        public void write(String text) throws IOException {
-            pending.append(text);
-            if (pending.length() >= BATCH) {
-                writeWholeLines();
-            }
-        }
-
-        @Override
-        public void write(int c) throws IOException {
-            pending.append((char) c);
             if (pending.length() >= BATCH) {
                 writeWholeLines();
             }
