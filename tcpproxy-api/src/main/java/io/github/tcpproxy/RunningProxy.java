@@ -45,8 +45,9 @@ public interface RunningProxy extends AutoCloseable {
     void addBackend(Backend backend);
 
     /**
-     * Removes the backend at {@code address}: no new connection goes to it from the time this
-     * returns, and its open connections finish undisturbed.
+     * Removes the backend at {@code address}: no connection is chosen for it once this returns
+     * (one whose choice was already under way on a reactor may still open), and its open
+     * connections finish undisturbed.
      *
      * @return whether there was such a backend
      * @throws IllegalArgumentException if {@code address} is null

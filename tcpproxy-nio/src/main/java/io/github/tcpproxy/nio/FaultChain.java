@@ -72,6 +72,7 @@ final class FaultChain {
             Connection.log.warn("#{} fault {} failed to start; it does not apply to this connection",
                     connection.id(), registration.fault(), e);
             entries.remove(entry);
+            entry.stopped = true; // what it kept of its context can no longer act on the connection
             entry.cancelTimers();
             endRequest = endRequestBefore; // an end it asked for before it failed goes with it
             return false;

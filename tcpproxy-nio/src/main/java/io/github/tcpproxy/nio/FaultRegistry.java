@@ -206,18 +206,19 @@ final class FaultRegistry {
             System.arraycopy(active, i + 1, next, i, active.length - i - 1);
             active = next.length == 0 ? NONE : next;
             r.activeFlag = false;
-            if (proxy.isRunning()) {
-                try {
+            // Also while close() drains, not once it has finished (the reactors are gone).
+            try {
+                if (!proxy.isTerminated()) {
                     onEveryReactor("remove " + r.fault, reactor -> forEachConnection(reactor, c -> c.detachFault(r)));
-                    if (r.fault.refusesNewConnections() && --refusing == 0) {
-                        listenAgain();
-                    }
-                } catch (IllegalStateException closed) {
-                    if (proxy.isRunning()) {
-                        throw closed;
-                    }
-                    // The proxy closed meanwhile, with its connections: nothing is left to remove it from.
                 }
+                if (proxy.isRunning() && r.fault.refusesNewConnections() && --refusing == 0) {
+                    listenAgain();
+                }
+            } catch (IllegalStateException closed) {
+                if (proxy.isRunning()) {
+                    throw closed;
+                }
+                // The proxy has closed, and its connections with it: nothing is left to remove it from.
             }
         }
         log.info("fault removed: {}", r);

@@ -221,6 +221,11 @@ final class NioProxy implements RunningProxy {
     /** Times a strategy is asked again when it picked a backend removed meanwhile. */
     private static final int MAX_ASKS_AFTER_REMOVAL = 4;
 
+    /** Whether close() has finished: the reactors have ended, and their connections with them. */
+    boolean isTerminated() {
+        return terminated.getCount() == 0;
+    }
+
     /**
      * Waits for {@code done}, counted down by tasks posted to the reactors, for at most
      * {@code millis}. A reactor stopped by close() never runs a task posted after it stopped: a
@@ -232,7 +237,7 @@ final class NioProxy implements RunningProxy {
     boolean awaitReactors(CountDownLatch done, long millis, String what) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
         while (!done.await(CLOSED_CHECK_MILLIS, TimeUnit.MILLISECONDS)) {
-            if (terminated.getCount() == 0) {
+            if (isTerminated()) {
                 throw new IllegalStateException(what + ": the proxy is closed");
             }
             if (System.nanoTime() - deadline >= 0) {
@@ -329,6 +334,7 @@ final class NioProxy implements RunningProxy {
      */
     BackendState choose(Connection connection) {
         BackendView chosen = null;
+        boolean removed = false;
         for (int ask = 0; ask < MAX_ASKS_AFTER_REMOVAL; ask++) {
             try {
                 chosen = strategy.select(connection);
@@ -345,9 +351,15 @@ final class NioProxy implements RunningProxy {
             if (!state.isRemoved()) {
                 return state;
             }
+            removed = true;
         }
-        log.warn("strategy {} returned {}, which is not one of this proxy's backends; closing the client",
-                strategy.getClass().getName(), chosen);
+        if (removed) {
+            log.warn("strategy {} returned the removed backend {} when asked {} times; closing the client",
+                    strategy.getClass().getName(), chosen, MAX_ASKS_AFTER_REMOVAL);
+        } else {
+            log.warn("strategy {} returned {}, which is not one of this proxy's backends; closing the client",
+                    strategy.getClass().getName(), chosen);
+        }
         return null;
     }
 

@@ -9,6 +9,7 @@ import io.github.tcpproxy.fault.FaultHandle;
 import io.github.tcpproxy.fault.FaultTarget;
 import io.github.tcpproxy.fault.Faults;
 import io.github.tcpproxy.testing.Async;
+import io.github.tcpproxy.testing.Await;
 import io.github.tcpproxy.testing.EchoServer;
 import io.github.tcpproxy.testing.Sockets;
 import java.net.Socket;
@@ -59,6 +60,30 @@ class FaultEdgeCasesTest {
                 Socket client = Sockets.connect(proxy.localAddress())) {
             EchoServer.assertEchoes(client, new byte[] {1});
             assertThat(seen).containsExactly(String.valueOf(echo.address()));
+        }
+    }
+
+    @Test
+    @Timeout(30)
+    void aFaultRemovedWhileTheProxyDrainsLetsItsConnectionsFinish() throws Exception {
+        // Removal skipped the connections once close() had begun, so a freeze stayed on them for
+        // the whole drain and they were reset at its end.
+        try (EchoServer echo = EchoServer.start();
+                RunningProxy proxy = Loopback.proxyTo(echo).drainTimeout(Duration.ofSeconds(60)).start();
+                Socket client = Sockets.connect(proxy.localAddress())) {
+            EchoServer.assertEchoes(client, new byte[] {1});
+            FaultHandle freeze = proxy.addFault(Faults.freeze());
+            client.getOutputStream().write(new byte[] {2, 3});
+            CompletableFuture<Void> closing = Async.start("closer", () -> {
+                proxy.close();
+                return null;
+            });
+            Await.until("the proxy drains", Duration.ofSeconds(10), () -> !proxy.isRunning());
+            freeze.close();
+            byte[] echoed = client.getInputStream().readNBytes(2);
+            assertThat(echoed).as("the held bytes, echoed once the freeze is gone").containsExactly(2, 3);
+            client.close();
+            closing.get(20, TimeUnit.SECONDS); // well before the 60 s drain: the connection ended
         }
     }
 
