@@ -354,6 +354,10 @@ final class ConfigFile {
         } else if (e.getProblem() != null && e.getProblem().contains("sequence entries are not allowed here")) {
             // `access-log: -` is the likely cause: a '-' after a key starts a YAML list item unless quoted.
             sb.append(" (quote a lone -, e.g. access-log: \"-\"; a list's items go on the lines below its key)");
+        } else if (e.getContext() != null && e.getContext().contains("flow node")
+                && e.getProblem() != null && e.getProblem().contains("found ':'")) {
+            // `- [::1]:8080` is the likely cause: '[' starts a YAML list unless quoted.
+            sb.append(" (quote an IPv6 address in brackets, e.g. - \"[::1]:8080\")");
         }
         return oneLine(sb.toString());
     }

@@ -334,6 +334,18 @@ class ConfigFileTest {
     }
 
     @Test
+    void anUnquotedIpv6AddressExplainsTheFix() {
+        // YAML reads "[::1]:9" as a list that does not parse; the message said only that.
+        for (String yaml : new String[] {"backends:\n  - [::1]:9\n", "listen: [::1]:9090\nbackends: [127.0.0.1:9]\n"}) {
+            assertThatThrownBy(() -> ConfigFile.parse(yaml, "p.yaml"))
+                    .hasMessageStartingWith("p.yaml: line ")
+                    .hasMessageContaining("quote an IPv6 address in brackets, e.g. - \"[::1]:8080\"")
+                    .hasMessageNotContaining("\n");
+        }
+        assertThat(ConfigFile.parse("backends:\n  - \"[::1]:9\"\n", "p.yaml").backends()).hasSize(1);
+    }
+
+    @Test
     void anUnquotedDashExplainsTheFixAndAQuotedOneIsStandardOutput() {
         // YAML reads a bare '-' after a key as a list item, which SnakeYAML reports obscurely.
         assertThatThrownBy(() -> ConfigFile.parse("access-log: -\nbackends: [127.0.0.1:9]\n", "p.yaml"))
