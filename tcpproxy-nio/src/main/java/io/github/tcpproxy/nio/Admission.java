@@ -30,6 +30,8 @@ final class Admission {
         long tat;
         /** Whether {@link #tat} was ever set: nanoTime values may be negative, so 0 means nothing. */
         boolean hasTat;
+        /** The rate's interval when {@link #tat} was last set: a changed rate rescales what is owed. */
+        long tatInterval;
         /** Set once removed from the map: a thread that still holds it must look it up again. */
         boolean removed;
 
@@ -102,10 +104,16 @@ final class Admission {
                 }
                 if (intervalNanos > 0) {
                     long tat = c.hasTat && c.tat - now > 0 ? c.tat : now;
+                    if (tat != now && c.tatInterval > 0 && c.tatInterval != intervalNanos) {
+                        // The rate changed since (setLimits): what this client owes, counted in
+                        // connections at the old rate, at the new one (both below a second).
+                        tat = now + (tat - now) * intervalNanos / c.tatInterval;
+                    }
                     if (tat - now > burstNanos) {
                         return RefusalReason.RATE_LIMITED;
                     }
                     c.tat = tat + intervalNanos;
+                    c.tatInterval = intervalNanos;
                     c.hasTat = true;
                 }
                 c.open++;

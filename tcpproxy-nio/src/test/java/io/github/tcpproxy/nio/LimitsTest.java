@@ -227,4 +227,30 @@ class LimitsTest {
             }
         }
     }
+
+    @Test
+    @Timeout(15)
+    void raisingTheRateLimitAtRunTimeGivesAClientTheNewBurstAtOnce() throws Exception {
+        // A helper's test: what a client owed at 1/s was kept as a deadline 1 s ahead, more than
+        // the 900 ms a burst of 10/s allows, so the raise refused it for a while instead.
+        try (EchoServer echo = EchoServer.start();
+                RunningProxy proxy = Loopback.proxyTo(echo).maxConnectionRatePerClient(1).start()) {
+            try (Socket a = Sockets.connect(proxy.localAddress())) {
+                EchoServer.assertEchoes(a, new byte[] {1});
+            }
+            // 1 connection in the last second; 10/s with bursts of 10 allows 9 more now.
+            proxy.setConnectionLimits(0, 0, 10);
+            int served = 0;
+            for (int i = 0; i < 9; i++) {
+                try (Socket b = Sockets.connect(proxy.localAddress())) {
+                    b.getOutputStream().write(2);
+                    if (Integer.valueOf(2).equals(Sockets.readOutcome(b))) {
+                        served++;
+                    }
+                }
+            }
+            assertThat(served).as("served of 9 right after raising 1/s to 10/s (%s)", proxy.stats().withoutBackends())
+                    .isEqualTo(9);
+        }
+    }
 }
