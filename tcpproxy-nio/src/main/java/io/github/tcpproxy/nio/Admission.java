@@ -28,9 +28,11 @@ final class Admission {
         int open;
         /** GCRA theoretical arrival time, {@link System#nanoTime()} based. */
         long tat;
-        /** Whether {@link #tat} was ever set: nanoTime values may be negative, so 0 means nothing. */
-        boolean hasTat;
-        /** The rate's interval when {@link #tat} was last set: a changed rate rescales what is owed. */
+        /**
+         * The rate's interval when {@link #tat} was last set, so that a changed rate rescales what
+         * is owed; 0 while {@link #tat} was never set (nanoTime values may be negative, so a tat of
+         * 0 would not say that).
+         */
         long tatInterval;
         /** Set once removed from the map: a thread that still holds it must look it up again. */
         boolean removed;
@@ -103,8 +105,8 @@ final class Admission {
                     return RefusalReason.MAX_CONNECTIONS_PER_CLIENT;
                 }
                 if (intervalNanos > 0) {
-                    long tat = c.hasTat && c.tat - now > 0 ? c.tat : now;
-                    if (tat != now && c.tatInterval > 0 && c.tatInterval != intervalNanos) {
+                    long tat = c.tatInterval > 0 && c.tat - now > 0 ? c.tat : now;
+                    if (tat != now && c.tatInterval != intervalNanos) {
                         // The rate changed since (setLimits): what this client owes, counted in
                         // connections at the old rate, at the new one (both below a second).
                         tat = now + (tat - now) * intervalNanos / c.tatInterval;
@@ -114,7 +116,6 @@ final class Admission {
                     }
                     c.tat = tat + intervalNanos;
                     c.tatInterval = intervalNanos;
-                    c.hasTat = true;
                 }
                 c.open++;
                 return null;
@@ -183,7 +184,7 @@ final class Admission {
         for (Iterator<Client> it = clients.values().iterator(); it.hasNext(); ) {
             Client c = it.next();
             synchronized (c) {
-                if (c.open == 0 && (!c.hasTat || c.tat - now <= 0)) {
+                if (c.open == 0 && (c.tatInterval == 0 || c.tat - now <= 0)) {
                     c.removed = true;
                     it.remove();
                 }
