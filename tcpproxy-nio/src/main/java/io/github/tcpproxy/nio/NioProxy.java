@@ -334,7 +334,6 @@ final class NioProxy implements RunningProxy {
      */
     BackendState choose(Connection connection) {
         BackendView chosen = null;
-        boolean removed = false;
         for (int ask = 0; ask < MAX_ASKS_AFTER_REMOVAL; ask++) {
             try {
                 chosen = strategy.select(connection);
@@ -351,9 +350,8 @@ final class NioProxy implements RunningProxy {
             if (!state.isRemoved()) {
                 return state;
             }
-            removed = true;
         }
-        if (removed) {
+        if (chosen instanceof BackendState state && state.proxy() == this) { // removed, every time asked
             log.warn("strategy {} returned the removed backend {} when asked {} times; closing the client",
                     strategy.getClass().getName(), chosen, MAX_ASKS_AFTER_REMOVAL);
         } else {
