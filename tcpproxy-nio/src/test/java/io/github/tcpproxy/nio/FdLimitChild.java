@@ -9,6 +9,8 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The child JVM of {@link FdExhaustionTest}: a proxy on 127.0.0.1:0 to the backend port given
@@ -21,13 +23,15 @@ public final class FdLimitChild {
     }
 
     public static void main(String[] args) throws Exception {
+        CountDownLatch ended = new CountDownLatch(1);
         Thread watchdog = new Thread(() -> {
             try {
-                Thread.sleep(60_000); // a bound on the child's life, not a wait for a condition
+                if (!ended.await(60, TimeUnit.SECONDS)) {
+                    System.exit(3); // not told to end within the child's life bound
+                }
             } catch (InterruptedException e) {
-                return;
+                // the JVM is ending
             }
-            System.exit(3);
         });
         watchdog.setDaemon(true);
         watchdog.start();
@@ -47,6 +51,8 @@ public final class FdLimitChild {
                         + s.acceptFailures() + " " + System.nanoTime());
                 System.out.flush();
             }
+        } finally {
+            ended.countDown();
         }
     }
 }
