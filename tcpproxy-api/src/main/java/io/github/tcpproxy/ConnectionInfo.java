@@ -29,7 +29,9 @@ public interface ConnectionInfo {
 
     /**
      * Closes the connection in an orderly way (FIN to both peers); returns once done. Does
-     * nothing if it has ended already.
+     * nothing if it has ended already. Bytes the proxy holds for a slow peer and has not written
+     * yet are dropped, so that peer sees a shortened stream with a normal end: use {@link #reset()}
+     * where the peers must be able to tell the stream was cut.
      */
     void close();
 

@@ -51,7 +51,10 @@ public interface FaultContext {
      */
     Scheduled schedule(long nanoTime, Runnable action);
 
-    /** Ends the connection in an orderly way (FIN to both peers), soon, on the reactor. */
+    /**
+     * Ends the connection in an orderly way (FIN to both peers), soon, on the reactor. Bytes the
+     * proxy holds and has not written yet are dropped (as a cut connection loses them).
+     */
     void close();
 
     /** Ends the connection with a reset to both peers, soon, on the reactor. */

@@ -11,7 +11,9 @@ public interface SelectionContext {
 
     /**
      * The proxy's address the client connected to: the "destination" of IPVS's destination-based
-     * schedulers. With one listen address it is the same for every client.
+     * schedulers. With a wildcard listen address ({@code 0.0.0.0}, {@code ::}) it is the local
+     * address the client reached; with an accepted PROXY protocol header, the destination the
+     * header names. With one specific listen address it is that address for every client.
      */
     InetSocketAddress listenAddress();
 

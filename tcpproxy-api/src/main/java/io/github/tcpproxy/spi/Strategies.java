@@ -25,7 +25,8 @@ public final class Strategies {
      * Creates the strategy named by {@code spec}: a name or alias, optionally followed by
      * comma-separated options, for example {@code round-robin} or {@code maglev,table-size=65537}.
      *
-     * @throws IllegalArgumentException if the spec is null or malformed, no provider has that name
+     * @throws IllegalArgumentException if the spec is null or malformed (an option given twice
+     *     included), no provider has that name
      *     (the message lists the known names), or the provider rejects an option
      */
     public static Strategy create(String spec) {
@@ -42,7 +43,12 @@ public final class Strategies {
                 throw new IllegalArgumentException("strategy '" + spec + "': option '" + part
                         + "' is not of the form name=value");
             }
-            options.put(part.substring(0, eq).trim(), part.substring(eq + 1).trim());
+            String key = part.substring(0, eq).trim();
+            if (options.put(key, part.substring(eq + 1).trim()) != null) {
+                // Likely a slip when editing a config: say so rather than let the last one win.
+                throw new IllegalArgumentException("strategy '" + spec + "': option '" + key
+                        + "' is given twice");
+            }
         }
         return create(name, options);
     }
@@ -72,10 +78,16 @@ public final class Strategies {
         if (name == null || name.isBlank()) {
             throw new IllegalArgumentException("strategy name must not be empty; known: " + names());
         }
-        String wanted = name.trim().toLowerCase(java.util.Locale.ROOT);
+        String wanted = name.trim();
         for (StrategyProvider p : providers()) {
-            if (p.name().equals(wanted) || p.aliases().contains(wanted)) {
+            if (p.name().equalsIgnoreCase(wanted)) {
                 return p;
+            }
+            // Providers are asked for lower-case names, but one that is not must still be found.
+            for (String alias : p.aliases()) {
+                if (alias.equalsIgnoreCase(wanted)) {
+                    return p;
+                }
             }
         }
         throw new IllegalArgumentException("unknown strategy '" + name + "'; known: "

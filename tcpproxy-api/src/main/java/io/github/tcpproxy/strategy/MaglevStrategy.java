@@ -39,7 +39,8 @@ import java.util.Set;
  * <p>Table size: a prime, default 65537 (IPVS uses 4093: see above), at most 2^20; larger tables follow the
  * weights more finely and disturb fewer clients on a change, at 4 bytes per entry and a rebuild
  * when the backends or weights change that takes about 3 ms at 65537 entries and 80 ms at 2^20.
- * As in IPVS, weights are reduced by their gcd and scaled to at most 64 entries per turn.
+ * As in IPVS, weights are reduced by their gcd and scaled to at most 63 entries per turn (6
+ * bits), so weights past a ratio of 63:1 are followed only roughly.
  *
  * <p>Thread-safe: the table is immutable and replaced when the list or the weights change; the
  * rebuild runs on the thread that first sees the change.
@@ -111,9 +112,11 @@ public final class MaglevStrategy implements Strategy {
                     + " is out of range 2-" + MAX_TABLE_SIZE);
         }
         if (!Hashing.isPrime(size)) {
+            long above = Hashing.primeAbove(size);
             throw new IllegalArgumentException("strategy " + strategy + ": option table-size " + size
-                    + " is not a prime number; the nearest primes are " + Hashing.primeBelow(size)
-                    + " and " + Hashing.primeAbove(size));
+                    + " is not a prime number; " + (above <= MAX_TABLE_SIZE
+                            ? "the nearest primes are " + Hashing.primeBelow(size) + " and " + above
+                            : "the nearest prime in range is " + Hashing.primeBelow(size)));
         }
     }
 

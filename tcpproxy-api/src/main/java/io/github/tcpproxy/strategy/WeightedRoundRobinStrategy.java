@@ -19,7 +19,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Thread-safe without locks: the position (current backend and current weight) is one
  * {@code long} advanced by compare-and-set, and the derived figures (gcd, maximum) live in an
  * immutable table rebuilt when the backend list or a weight changes, as IPVS's
- * {@code dest_changed} does.
+ * {@code dest_changed} does. Unlike IPVS, a rebuild keeps the place in the cycle instead of
+ * starting again at the first backend, so that weights that change often (slow start, a control
+ * plane re-applying weights) do not favour the first backends.
  */
 public final class WeightedRoundRobinStrategy implements Strategy {
     /** Position before the first backend (IPVS's list head). */
@@ -144,8 +146,11 @@ public final class WeightedRoundRobinStrategy implements Strategy {
             return existing;
         }
         Table t = new Table(backends, Scheduling.weights(backends));
-        // As IPVS's ip_vs_wrr_dest_changed: restart from the head, keep the current weight if it
-        // still makes sense, aligned to the new step.
+        // As IPVS's ip_vs_wrr_dest_changed, keep the current weight if it still makes sense,
+        // aligned to the new step; unlike it, go on after the backend picked last rather than
+        // from the head. Slow start changes weights all the time, and the engine publishes a new
+        // list on any change: restarting from the head each time would keep picking the first
+        // backends and starve the others.
         while (true) {
             long current = position.get();
             int cw = (int) (current >> 32);
@@ -154,12 +159,29 @@ public final class WeightedRoundRobinStrategy implements Strategy {
             } else if (t.di > 1) {
                 cw = (cw / t.di) * t.di + 1;
             }
-            if (position.compareAndSet(current, pack(cw, HEAD))) {
+            int last = existing == null ? HEAD : indexIn(backends, existing.backends, (int) current - 1);
+            if (position.compareAndSet(current, pack(cw, last))) {
                 break;
             }
         }
         table = t;
         return t;
+    }
+
+    /**
+     * Where the backend at {@code index} of {@code old} is in {@code backends}; {@link #HEAD} if
+     * there is none or it is gone.
+     */
+    private static int indexIn(List<BackendView> backends, List<BackendView> old, int index) {
+        if (index < 0 || index >= old.size()) {
+            return HEAD;
+        }
+        BackendView last = old.get(index);
+        if (index < backends.size() && backends.get(index) == last) {
+            return index; // the same list, or the same order: the common case
+        }
+        int found = backends.indexOf(last);
+        return found >= 0 ? found : HEAD;
     }
 
     /** Registers {@code weighted-round-robin} (alias {@code wrr}); takes no options. */

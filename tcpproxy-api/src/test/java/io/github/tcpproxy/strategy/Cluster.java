@@ -93,6 +93,12 @@ final class Cluster {
         return n;
     }
 
+    /** The same backends in a new list instance, as the engine publishes on any backend change. */
+    Cluster republish() {
+        publish();
+        return this;
+    }
+
     /** Removes a backend; the list instance changes. */
     Cluster remove(String name) {
         nodes.remove(get(name));

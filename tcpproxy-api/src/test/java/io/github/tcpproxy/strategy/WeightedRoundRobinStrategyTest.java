@@ -68,6 +68,39 @@ class WeightedRoundRobinStrategyTest {
     }
 
     @Test
+    void aWeightThatKeepsChangingStarvesNoBackend() {
+        // Slow start changes a recovering backend's weight between picks; each change rebuilds the
+        // table, and going back to the first backend every time would never reach C.
+        Cluster c = Cluster.of(1, 10, 10);
+        int[] tally = new int[3];
+        for (int i = 0; i < 900; i++) {
+            c.get("A").weight(1 + i % 9);
+            tally[c.get(c.pick(wrr)).index()]++;
+        }
+        assertThat(tally[2]).as("picks of C").isGreaterThan(300);
+        assertThat(tally[1]).as("picks of B").isGreaterThan(300);
+    }
+
+    @Test
+    void aNewListWithTheSameBackendsKeepsThePlaceInTheCycle() {
+        Cluster c = Cluster.of(10, 10, 10);
+        StringBuilder picks = new StringBuilder();
+        for (int i = 0; i < 6; i++) {
+            c.republish(); // as updateBackend or setWeight of any backend does
+            picks.append(c.pick(wrr));
+        }
+        assertThat(picks).hasToString("ABCABC");
+    }
+
+    @Test
+    void removingTheBackendPickedLastGoesOnFromTheHead() {
+        Cluster c = Cluster.of(1, 1, 1);
+        assertThat(c.picks(wrr, 2)).isEqualTo("A B");
+        c.remove("B");
+        assertThat(c.picks(wrr, 4)).isEqualTo("A C A C");
+    }
+
+    @Test
     void followsAWeightChange() {
         Cluster c = Cluster.of(1, 1);
         assertThat(c.picks(wrr, 4)).isEqualTo("A B A B");

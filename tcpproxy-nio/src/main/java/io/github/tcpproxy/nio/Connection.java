@@ -55,7 +55,10 @@ final class Connection implements Handler, SelectionContext {
     private InetSocketAddress clientAddress;
     /** The address that connected, as admitted (limits are counted against it). */
     private final InetSocketAddress peerAddress;
-    /** The address the client connected to, for a PROXY protocol header sent on; else null. */
+    /**
+     * The address the client connected to (as an accepted PROXY protocol header gives it), for a
+     * header sent on and for strategies; null until one of them needs it.
+     */
     private InetSocketAddress originalDestination;
     /** While reading a PROXY protocol header: what has arrived; after it, the client's first bytes, if any. */
     private ByteBuffer header;
@@ -224,7 +227,15 @@ final class Connection implements Handler, SelectionContext {
 
     @Override
     public InetSocketAddress listenAddress() {
-        return proxy.localAddress();
+        if (originalDestination == null) {
+            // Not the listen address: with a wildcard one, the address this client reached.
+            try {
+                originalDestination = (InetSocketAddress) client.getLocalAddress(); // kept by the JDK
+            } catch (IOException e) {
+                return proxy.localAddress(); // closed meanwhile: the nearest answer
+            }
+        }
+        return originalDestination;
     }
 
     @Override
@@ -240,6 +251,29 @@ final class Connection implements Handler, SelectionContext {
             }
         }
         return false;
+    }
+
+    /** Leaves {@code b} out of this client's next asks of the strategy (see {@link #isExcluded}). */
+    void exclude(BackendState b) {
+        if (failed == null) {
+            failed = new BackendState[4];
+        } else if (failedCount == failed.length) {
+            failed = Arrays.copyOf(failed, failedCount * 2);
+        }
+        failed[failedCount++] = b;
+    }
+
+    /** How many backends are excluded; with {@link #excludeOnly} undoes exclusions made since. */
+    int exclusions() {
+        return failedCount;
+    }
+
+    /** Keeps only the first {@code count} exclusions. */
+    void excludeOnly(int count) {
+        for (int i = count; i < failedCount; i++) {
+            failed[i] = null;
+        }
+        failedCount = count;
     }
 
     // ---- connecting ----
@@ -277,7 +311,6 @@ final class Connection implements Handler, SelectionContext {
         try {
             backend = SocketChannel.open(address.getAddress() instanceof Inet4Address
                     ? StandardProtocolFamily.INET : StandardProtocolFamily.INET6);
-            backend.configureBlocking(false);
             proxy.configure(backend);
             boolean connected = backend.connect(address);
             backendKey = backend.register(reactor.selector, 0, this);
@@ -330,12 +363,7 @@ final class Connection implements Handler, SelectionContext {
         backendOps = 0;
         count(UNCOUNTED);
         target = null;
-        if (failed == null) {
-            failed = new BackendState[4];
-        } else if (failedCount == failed.length) {
-            failed = Arrays.copyOf(failed, failedCount * 2);
-        }
-        failed[failedCount++] = failedBackend;
+        exclude(failedBackend);
         if (attempts < proxy.config.connectAttempts()) {
             connectNext();
         } else {

@@ -218,8 +218,11 @@ final class NioProxy implements RunningProxy {
 
     /** How often a wait for the reactors looks whether the proxy has closed meanwhile. */
     private static final long CLOSED_CHECK_MILLIS = 20;
-    /** Times a strategy is asked again when it picked a backend removed meanwhile. */
-    private static final int MAX_ASKS_AFTER_REMOVAL = 4;
+    /**
+     * Times a strategy is asked for one client at most: again when it picked a backend removed
+     * meanwhile, or one that slow start passes over.
+     */
+    private static final int MAX_ASKS = 4;
 
     /** Whether close() has finished: the reactors have ended, and their connections with them. */
     boolean isTerminated() {
@@ -330,30 +333,56 @@ final class NioProxy implements RunningProxy {
     /**
      * Asks the strategy; a strategy that throws or answers something foreign picks nothing. One
      * that picks a backend removed meanwhile (it read the list just before the removal) is asked
-     * again, a few times at most.
+     * again, a few times at most. Slow start acts here: a backend still ramping up is taken for
+     * the share of its picks the ramp has reached; for the others the strategy is asked again
+     * without it, and if it offers nothing else the ramping backend is taken after all (a hash
+     * strategy without fallback, a single backend).
      */
     BackendState choose(Connection connection) {
+        int exclusions = connection.exclusions();
+        try {
+            return chooseAsking(connection);
+        } finally {
+            connection.excludeOnly(exclusions); // the passed-over ones were for this choice only
+        }
+    }
+
+    private BackendState chooseAsking(Connection connection) {
+        BackendState passedOver = null;
         BackendView chosen = null;
-        for (int ask = 0; ask < MAX_ASKS_AFTER_REMOVAL; ask++) {
+        for (int ask = 0; ask < MAX_ASKS; ask++) {
             try {
                 chosen = strategy.select(connection);
             } catch (RuntimeException | Error e) {
+                if (passedOver != null) {
+                    return passedOver; // asked to do without it, the strategy found nothing else
+                }
                 log.warn("strategy {} failed; closing the client", strategy.getClass().getName(), e);
                 return null;
             }
             if (chosen == null) {
-                return null;
+                return passedOver;
             }
             if (!(chosen instanceof BackendState state) || state.proxy() != this) {
                 break;
             }
-            if (!state.isRemoved()) {
+            if (state.isRemoved()) {
+                continue;
+            }
+            if (state.takesThisPick()) {
                 return state;
             }
+            connection.exclude(state);
+            if (passedOver == null) {
+                passedOver = state;
+            }
+        }
+        if (passedOver != null) {
+            return passedOver;
         }
         if (chosen instanceof BackendState state && state.proxy() == this) { // removed, every time asked
             log.warn("strategy {} returned the removed backend {} when asked {} times; closing the client",
-                    strategy.getClass().getName(), chosen, MAX_ASKS_AFTER_REMOVAL);
+                    strategy.getClass().getName(), chosen, MAX_ASKS);
         } else {
             log.warn("strategy {} returned {}, which is not one of this proxy's backends; closing the client",
                     strategy.getClass().getName(), chosen);
@@ -361,7 +390,7 @@ final class NioProxy implements RunningProxy {
         return null;
     }
 
-    /** Sets the configured TCP options on a connection's socket. */
+    /** Makes a connection's socket non-blocking and sets the configured TCP options on it. */
     void configure(SocketChannel channel) throws IOException {
         channel.configureBlocking(false);
         channel.setOption(StandardSocketOptions.TCP_NODELAY, config.tcpNoDelay());

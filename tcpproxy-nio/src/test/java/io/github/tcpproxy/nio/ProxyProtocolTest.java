@@ -188,6 +188,34 @@ class ProxyProtocolTest {
     }
 
     /**
+     * SelectionContext.listenAddress, the "destination" of dh and lblc: the address the client
+     * connected to. With an accepted header that is the destination the header names (it was the
+     * proxy's listen address for every client); without one, the proxy's own address.
+     */
+    @Test
+    void strategiesSeeTheDestinationOfAnAcceptedHeader() throws Exception {
+        List<InetSocketAddress> seen = new CopyOnWriteArrayList<>();
+        try (EchoServer echo = EchoServer.start();
+                RunningProxy proxy = Loopback.proxyTo(echo).acceptProxyProtocol(true)
+                        .strategy(context -> {
+                            seen.add(context.listenAddress());
+                            return context.backends().get(0);
+                        }).start()) {
+            try (Socket client = Sockets.connect(proxy.localAddress())) {
+                client.getOutputStream().write("PROXY TCP4 192.0.2.1 198.51.100.2 50000 443\r\n"
+                        .getBytes(StandardCharsets.US_ASCII));
+                EchoServer.assertEchoes(client, new byte[] {1, 2, 3});
+            }
+            try (Socket client = Sockets.connect(proxy.localAddress())) {
+                client.getOutputStream().write("PROXY UNKNOWN\r\n".getBytes(StandardCharsets.US_ASCII));
+                EchoServer.assertEchoes(client, new byte[] {4});
+            }
+            assertThat(seen).containsExactly(new InetSocketAddress(InetAddress.getByName("198.51.100.2"), 443),
+                    proxy.localAddress());
+        }
+    }
+
+    /**
      * TcpProxy.Builder.acceptProxyProtocol: "takes the client's address from it: strategies,
      * listeners and a header sent on see that address". ConnectionListener.accepted is called in
      * Connection.start() before the header is read, with the load balancer's address, while

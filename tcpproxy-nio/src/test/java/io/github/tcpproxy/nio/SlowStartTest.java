@@ -11,6 +11,7 @@ import io.github.tcpproxy.testing.TestServer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -49,6 +50,51 @@ class SlowStartTest {
             Greetings.split(proxy, 20);
             a.assertNoFailures();
             b.assertNoFailures();
+        }
+    }
+
+    /**
+     * A ramp made of weights could not lower a weight of 1 (the default): the backend took its
+     * full share at once. A backend ramping over ten minutes takes almost none of the picks in
+     * its first seconds, whatever the strategy, and its picks go to the others.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"round-robin", "weighted-round-robin", "least-connections", "random"})
+    void aBackendOfWeightOneIsRampedToo(String strategy) throws Exception {
+        try (EchoServer a = EchoServer.start("a\n");
+                EchoServer b = EchoServer.start("b\n");
+                RunningProxy proxy = Loopback.proxyTo(a).strategy(strategy).slowStart(Duration.ofMinutes(10))
+                        .start()) {
+            proxy.addBackend(b.backend());
+
+            Map<String, Integer> split = Greetings.split(proxy, 40);
+            // Expected about 0 (a share under 1 % in the first few seconds); 20 without the ramp.
+            assertThat(split.getOrDefault("b", 0)).as("served by the ramping backend: %s", split).isLessThan(8);
+            assertThat(proxy.backends().get(1).weight()).isEqualTo(1);
+            a.assertNoFailures();
+        }
+    }
+
+    /**
+     * A hash strategy without fallback has no other backend for a client whose hash names a
+     * ramping one: that client is still served by it, not refused. Both backends ramp (added
+     * after the start, the first one removed), so whichever the loopback clients hash to ramps.
+     */
+    @Test
+    void aClientHashedToARampingBackendIsStillServedByIt() throws Exception {
+        try (EchoServer first = EchoServer.start("f\n");
+                EchoServer a = EchoServer.start("a\n");
+                EchoServer b = EchoServer.start("b\n");
+                RunningProxy proxy = Loopback.proxyTo(first).strategy("source-hash")
+                        .slowStart(Duration.ofMinutes(10)).start()) {
+            proxy.addBackend(a.backend());
+            proxy.addBackend(b.backend());
+            proxy.removeBackend(first.address());
+
+            Map<String, Integer> split = Greetings.split(proxy, 10);
+            assertThat(split).as("every client on its hashed backend").hasSize(1);
+            assertThat(split.values()).containsExactly(10);
+            assertThat(proxy.stats().noBackendClosures()).isZero();
         }
     }
 
