@@ -665,15 +665,19 @@ final class Connection implements Handler, SelectionContext {
                     end.name().toLowerCase(Locale.ROOT), fmt(clientAddress), target != null ? target : "-",
                     up.bytes, down.bytes, TimeUnit.NANOSECONDS.toMillis(nanos), endedFirst);
         }
-        announce();
-        if (proxy.events != null) {
-            proxy.events.closed(new ConnectionSummary(id, clientAddress, up.backend != null
-                    ? up.backend.address() : null, up.bytes, down.bytes, Duration.ofNanos(nanos), end,
-                    endedFirst != null ? endedFirst : Side.PROXY));
+        try {
+            announce();
+            if (proxy.events != null) {
+                proxy.events.closed(new ConnectionSummary(id, clientAddress, up.backend != null
+                        ? up.backend.address() : null, up.bytes, down.bytes, Duration.ofNanos(nanos), end,
+                        endedFirst != null ? endedFirst : Side.PROXY));
+            }
+        } finally {
+            // Last: close() drains until every connection has ended, and a listener such as an
+            // access log must have heard of this one by then. In a finally, so that the client's
+            // place in the limits is given back whatever happened above.
+            proxy.connectionEnded(peerAddress);
         }
-        // Last: close() drains until every connection has ended, and a listener such as an access
-        // log must have heard of this one by then.
-        proxy.connectionEnded(peerAddress);
     }
 
     private void count(int next) {

@@ -82,10 +82,12 @@ final class Events {
         }
     }
 
+    /**
+     * Counts and logs a listener's failure, whatever it threw: an {@link OutOfMemoryError} too,
+     * which rethrown would reach code that cannot end half-way (the acceptor would stop listening,
+     * a connection's end would skip its bookkeeping); the listener's allocation failed, not ours.
+     */
     private void failed(ConnectionListener listener, String method, Throwable e) {
-        if (e instanceof OutOfMemoryError oom) {
-            throw oom;
-        }
         failuresSinceLog.incrementAndGet();
         long now = System.nanoTime();
         long last = lastFailureLog.get();

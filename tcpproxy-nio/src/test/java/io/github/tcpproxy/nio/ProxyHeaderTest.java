@@ -104,6 +104,26 @@ class ProxyHeaderTest {
         }
     }
 
+    /**
+     * Spec 2.1: IPv6 addresses as series of 4 hex digits; the JDK's parser alone took groups of
+     * five or more digits and leading zeros in an IPv4 tail.
+     */
+    @Test
+    void ipv6TextOutsideTheSpecifiedFormIsRejected() throws Exception {
+        assertMalformed(ascii("PROXY TCP6 00000::1 ::1 1 2\r\n"), "source address '00000::1', not an IPv6 address");
+        assertMalformed(ascii("PROXY TCP6 000000000::1 ::1 1 2\r\n"), "not an IPv6 address");
+        assertMalformed(ascii("PROXY TCP6 ::ffff:01.2.3.4 ::1 1 2\r\n"), "not an IPv6 address");
+        assertMalformed(ascii("PROXY TCP6 ::1 ::ffff:1.2.3.04 1 2\r\n"), "destination address '::ffff:1.2.3.04'");
+        assertMalformed(ascii("PROXY TCP6 1:2:3:4:5:6:7:8:9 ::1 1 2\r\n"), "not");
+        assertMalformed(ascii("PROXY TCP6 1::2::3 ::1 1 2\r\n"), "not a valid address");
+        assertMalformed(ascii("PROXY TCP6 fe80::1%eth0 ::1 1 2\r\n"), "not an IPv6 address");
+        for (String ok : new String[] {"::1", "::", "2001:db8::1", "2001:DB8:0:0:0:0:0:1", "1:2:3:4:5:6:7::",
+                "::ffff:192.0.2.7", "0000:0000:0000:0000:0000:0000:0000:0001"}) {
+            byte[] header = ascii("PROXY TCP6 " + ok + " ::1 1 2\r\n");
+            assertThat(ProxyHeader.parse(header, header.length)).as(ok).isNotNull();
+        }
+    }
+
     @Test
     void garbageIsRejectedAtTheFirstWrongByte() {
         assertMalformed(ascii("GET / HTTP/1.1\r\n"), "first byte is 'G'");
