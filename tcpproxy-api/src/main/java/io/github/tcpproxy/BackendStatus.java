@@ -8,8 +8,8 @@ import java.net.InetSocketAddress;
  * traffic, so they are each exact but not taken at one single instant.
  *
  * @param backend the backend with its current weight and connection limit
- * @param effectiveWeight the weight scaled by the share of its picks the backend takes now: the
- *     weight, or less (at least 1) while slow start ramps it up, 0 while down
+ * @param effectiveWeight the weight the strategies use now: the weight, or less while slow start
+ *     ramps it up, 0 while down
  * @param up whether health checking (passive or active) considers it up
  * @param activeConnections connections with both legs open
  * @param inactiveConnections connections connecting or half-closed

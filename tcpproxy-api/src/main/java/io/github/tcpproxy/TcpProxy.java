@@ -555,14 +555,14 @@ public final class TcpProxy {
         }
 
         /**
-         * Slow start: a backend that comes up (added, or back from down) takes a share of the
-         * picks the strategy offers it that grows from nearly none to all over {@code duration},
-         * so it is not flooded while cold; the picks it passes over go to the others, as the
-         * strategy chooses without it. It works with every strategy and any weight (1 included),
-         * and leaves weights as they are, so hash tables are not rebuilt during a ramp. A hash
-         * strategy without fallback has nowhere else to send a client and keeps sending it to the
-         * ramping backend. Zero (the default) turns it off. The backends a proxy starts with are
-         * not ramped.
+         * Slow start: a backend that comes up (added, or back from down) gets a weight growing
+         * from a small share to its full weight over {@code duration}, so it is not flooded while
+         * cold. Zero (the default) turns it off. Applies to the weighted strategies. The weight
+         * grows in whole steps (at least 1), so a backend of weight 1 is not ramped at all (a
+         * warning is logged): give backends weights such as 10 or 100, only their ratios matter.
+         * Strategies that build tables from the weights ({@code source-hash}, {@code maglev})
+         * rebuild them at each step, and {@code source-hash} then moves clients of the other
+         * backends too.
          *
          * @throws IllegalArgumentException if null or negative
          */

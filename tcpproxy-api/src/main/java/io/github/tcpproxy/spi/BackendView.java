@@ -27,11 +27,9 @@ public interface BackendView {
     int index();
 
     /**
-     * The weight to schedule with; 0 means it takes no new connections. The engine gives
-     * {@code backend().weight()}, the configured weight. Slow start does not lower it: the engine
-     * passes over a backend still ramping up for a share of the picks it is offered (asking the
-     * strategy again without it), so that weights, and tables built from them, stay as they are
-     * while a backend ramps up, and a backend of weight 1 is ramped too.
+     * The weight to schedule with now; 0 means it takes no new connections. It is
+     * {@code backend().weight()}, the configured weight, except while slow start ramps a backend
+     * that just came up, when it is lower.
      */
     int weight();
 

@@ -66,7 +66,7 @@ public interface ProxyConfig {
     /** How long a backend marked down by {@link #maxFails()} stays down before it is tried again. */
     Duration failTimeout();
 
-    /** How long a backend that comes up takes to reach its full share of the picks; zero for at once. */
+    /** How long a backend that comes up takes to reach its full weight; zero for at once. */
     Duration slowStart();
 
     /**

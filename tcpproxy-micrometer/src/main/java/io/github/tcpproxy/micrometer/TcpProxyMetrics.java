@@ -237,7 +237,7 @@ public final class TcpProxyMetrics implements MeterBinder {
                         m -> m.backend(address, BackendStatus::connectFailures)),
                 gauge(registry, "tcpproxy.backend.up", "1 if health checking considers it up, else 0", t,
                         m -> m.backend(address, b -> b.up() ? 1 : 0)),
-                gauge(registry, "tcpproxy.backend.weight", "the weight, scaled down while slow start ramps the backend up; 0 while down", t,
+                gauge(registry, "tcpproxy.backend.weight", "the weight the strategies use now", t,
                         m -> m.backend(address, BackendStatus::effectiveWeight)));
     }
 

@@ -3,7 +3,6 @@ package io.github.tcpproxy.nio;
 import io.github.tcpproxy.Backend;
 import io.github.tcpproxy.BackendStatus;
 import io.github.tcpproxy.spi.BackendView;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -85,42 +84,19 @@ final class BackendState implements BackendView {
         removed = true;
     }
 
-    /**
-     * The configured weight. Slow start does not lower it: strategies keep stable weights (a hash
-     * table is not rebuilt at each step of a ramp, and a weight of 1 could not be lowered), and
-     * {@link NioProxy#choose} passes over a ramping backend for the picks it should not take yet.
-     */
+    /** The configured weight, scaled down while slow start ramps it up. */
     @Override
     public int weight() {
-        return backend.weight();
-    }
-
-    /**
-     * The share of its picks a backend takes now: below 1 while slow start ramps it up, from
-     * nearly 0 just after it came up to 1 at the end of the ramp.
-     */
-    double rampShare() {
+        int weight = backend.weight();
         long ramp = proxy.slowStartNanos;
-        if (ramp > 0) {
+        if (ramp > 0 && weight > 0) {
             long elapsed = System.nanoTime() - upSince;
             if (elapsed < ramp) {
-                return (double) Math.max(0, elapsed) / ramp;
+                // In double: weight x elapsed overflows a long for large weights and long ramps.
+                return (int) Math.max(1, (double) weight * elapsed / ramp);
             }
         }
-        return 1;
-    }
-
-    /** Whether this backend, just picked by the strategy, takes the pick (see {@link #rampShare}). */
-    boolean takesThisPick() {
-        double share = rampShare();
-        return share >= 1 || ThreadLocalRandom.current().nextDouble() < share;
-    }
-
-    /** The weight scaled by the ramp's share (at least 1 while it ramps), as users see it. */
-    int effectiveWeight() {
-        int weight = backend.weight();
-        double share = rampShare();
-        return share >= 1 || weight == 0 ? weight : (int) Math.max(1, weight * share);
+        return weight;
     }
 
     @Override
@@ -185,7 +161,7 @@ final class BackendState implements BackendView {
     }
 
     BackendStatus status() {
-        return new BackendStatus(backend, isUp() ? effectiveWeight() : 0, isUp(), active.get(), inactive.get(),
+        return new BackendStatus(backend, isUp() ? weight() : 0, isUp(), active.get(), inactive.get(),
                 connections.get(), bytesUp.sum(), bytesDown.sum(), connectFailures.get());
     }
 

@@ -253,7 +253,7 @@ final class Connection implements Handler, SelectionContext {
         return false;
     }
 
-    /** Leaves {@code b} out of this client's next asks of the strategy (see {@link #isExcluded}). */
+    /** Leaves {@code b}, which failed for this client, out of its next asks of the strategy. */
     void exclude(BackendState b) {
         if (failed == null) {
             failed = new BackendState[4];
@@ -261,19 +261,6 @@ final class Connection implements Handler, SelectionContext {
             failed = Arrays.copyOf(failed, failedCount * 2);
         }
         failed[failedCount++] = b;
-    }
-
-    /** How many backends are excluded; with {@link #excludeOnly} undoes exclusions made since. */
-    int exclusions() {
-        return failedCount;
-    }
-
-    /** Keeps only the first {@code count} exclusions. */
-    void excludeOnly(int count) {
-        for (int i = count; i < failedCount; i++) {
-            failed[i] = null;
-        }
-        failedCount = count;
     }
 
     // ---- connecting ----

@@ -97,6 +97,7 @@ final class NioProxy implements RunningProxy {
             views.add(new BackendState(this, config.backends().get(i), i, false));
         }
         this.backendViews = List.copyOf(views);
+        warnIfSlowStartCannotRamp(config.backends());
         this.localAddress = (InetSocketAddress) servers.get(0).getLocalAddress();
         this.reactors = new Reactor[config.reactorThreads()];
         String where = Addresses.format(localAddress);
@@ -218,11 +219,8 @@ final class NioProxy implements RunningProxy {
 
     /** How often a wait for the reactors looks whether the proxy has closed meanwhile. */
     private static final long CLOSED_CHECK_MILLIS = 20;
-    /**
-     * Times a strategy is asked for one client at most: again when it picked a backend removed
-     * meanwhile, or one that slow start passes over.
-     */
-    private static final int MAX_ASKS = 4;
+    /** Times a strategy is asked again when it picked a backend removed meanwhile. */
+    private static final int MAX_ASKS_AFTER_REMOVAL = 4;
 
     /** Whether close() has finished: the reactors have ended, and their connections with them. */
     boolean isTerminated() {
@@ -333,61 +331,57 @@ final class NioProxy implements RunningProxy {
     /**
      * Asks the strategy; a strategy that throws or answers something foreign picks nothing. One
      * that picks a backend removed meanwhile (it read the list just before the removal) is asked
-     * again, a few times at most. Slow start acts here: a backend still ramping up is taken for
-     * the share of its picks the ramp has reached; for the others the strategy is asked again
-     * without it, and if it offers nothing else the ramping backend is taken after all (a hash
-     * strategy without fallback, a single backend).
+     * again, a few times at most.
      */
     BackendState choose(Connection connection) {
-        int exclusions = connection.exclusions();
-        try {
-            return chooseAsking(connection);
-        } finally {
-            connection.excludeOnly(exclusions); // the passed-over ones were for this choice only
-        }
-    }
-
-    private BackendState chooseAsking(Connection connection) {
-        BackendState passedOver = null;
         BackendView chosen = null;
-        for (int ask = 0; ask < MAX_ASKS; ask++) {
+        for (int ask = 0; ask < MAX_ASKS_AFTER_REMOVAL; ask++) {
             try {
                 chosen = strategy.select(connection);
             } catch (RuntimeException | Error e) {
-                if (passedOver != null) {
-                    return passedOver; // asked to do without it, the strategy found nothing else
-                }
                 log.warn("strategy {} failed; closing the client", strategy.getClass().getName(), e);
                 return null;
             }
             if (chosen == null) {
-                return passedOver;
+                return null;
             }
             if (!(chosen instanceof BackendState state) || state.proxy() != this) {
                 break;
             }
-            if (state.isRemoved()) {
-                continue;
-            }
-            if (state.takesThisPick()) {
+            if (!state.isRemoved()) {
                 return state;
             }
-            connection.exclude(state);
-            if (passedOver == null) {
-                passedOver = state;
-            }
-        }
-        if (passedOver != null) {
-            return passedOver;
         }
         if (chosen instanceof BackendState state && state.proxy() == this) { // removed, every time asked
             log.warn("strategy {} returned the removed backend {} when asked {} times; closing the client",
-                    strategy.getClass().getName(), chosen, MAX_ASKS);
+                    strategy.getClass().getName(), chosen, MAX_ASKS_AFTER_REMOVAL);
         } else {
             log.warn("strategy {} returned {}, which is not one of this proxy's backends; closing the client",
                     strategy.getClass().getName(), chosen);
         }
         return null;
+    }
+
+    /**
+     * Slow start lowers weights in whole steps, and a weight of 1 cannot be lowered: say so rather
+     * than let someone believe such backends are ramped. Once per call, naming a few of them.
+     */
+    private void warnIfSlowStartCannotRamp(List<Backend> backends) {
+        if (slowStartNanos == 0) {
+            return;
+        }
+        List<String> ones = new ArrayList<>();
+        for (Backend b : backends) {
+            if (b.weight() == 1) {
+                ones.add(b.name());
+            }
+        }
+        if (!ones.isEmpty()) {
+            log.warn("slow start cannot ramp backend(s) of weight 1 ({}{}): it lowers weights in whole steps;"
+                    + " give the backends weights such as 10 or 100 (only their ratios matter)",
+                    String.join(", ", ones.subList(0, Math.min(3, ones.size()))),
+                    ones.size() > 3 ? " and " + (ones.size() - 3) + " more" : "");
+        }
     }
 
     /** Makes a connection's socket non-blocking and sets the configured TCP options on it. */
@@ -544,6 +538,7 @@ final class NioProxy implements RunningProxy {
             publish(views);
         }
         log.info("backend {} added", backend);
+        warnIfSlowStartCannotRamp(List.of(backend));
         startHealthChecks(state);
     }
 

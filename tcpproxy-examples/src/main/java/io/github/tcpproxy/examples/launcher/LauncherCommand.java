@@ -106,8 +106,9 @@ final class LauncherCommand {
     Duration failTimeout;
 
     @Option(names = "--slow-start", paramLabel = "DURATION", converter = DurationConverter.class,
-            description = "A backend that comes up (added, or back from down) takes a share of its picks"
-                    + " that grows from none to all over this time, with any strategy. Default: 0 (off).")
+            description = "A backend that comes up (added, or back from down) ramps up to its full weight"
+                    + " over this time, in whole steps (give weights such as 10 or 100); for the weighted"
+                    + " strategies. Default: 0 (off).")
     Duration slowStart;
 
     @Option(names = "--max-connections", paramLabel = "N",
