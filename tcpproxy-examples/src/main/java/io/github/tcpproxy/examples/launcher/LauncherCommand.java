@@ -158,8 +158,8 @@ final class LauncherCommand {
 
     @Option(names = "--max-buffer-memory", paramLabel = "SIZE", converter = LongSizeConverter.class,
             description = "Memory for relay buffers, such as 512m or 2g; when it is spent, connections that need"
-                    + " a buffer wait for one (a connection holding one may take a second, so at most twice this"
-                    + " is used)."
+                    + " a buffer relay 4 KiB at a time through a small reserve instead (a connection holding one"
+                    + " may take a second, so at most twice this is used)."
                     + " Default: 0 (three eighths of -XX:MaxDirectMemorySize).")
     Long maxBufferMemory;
 
