@@ -353,20 +353,52 @@ class IntegrityStressTest {
 
     // ---------------------------------------------------------------- half-closes with the budget spent
 
+    /** What a test does through a proxy whose buffer budget is held. */
+    interface WithTheBudgetHeld {
+        void run(RunningProxy proxy) throws Exception;
+    }
+
     /**
-     * Two connections whose clients never read, each with a backend pushing at it, so the budget
-     * (two buffers) is held for the whole test; returns the push sockets to close.
+     * Runs {@code test} through a proxy (8 KiB buffers, a 16 KiB budget) whose budget two
+     * connections hold for the whole test: their clients never read, and the backend pushes at
+     * them (they start with 'P'). Other connections (starting with 'R') are served by
+     * {@code serve}, given the socket after that first byte.
      */
-    private static List<Socket> holdTheBudget(RunningProxy proxy, int rcvBuf) throws IOException {
-        List<Socket> stalled = new ArrayList<>();
-        for (int i = 0; i < 2; i++) {
-            Socket c = new Socket();
-            stalled.add(c);
-            c.setReceiveBufferSize(rcvBuf);
-            c.connect(proxy.localAddress(), 5_000);
-            c.getOutputStream().write('P');
+    private static void withTheBudgetHeld(int reactors, ScriptedServer.Handler serve, WithTheBudgetHeld test)
+            throws Exception {
+        CountDownLatch done = new CountDownLatch(1);
+        try (ScriptedServer backend = ScriptedServer.start(socket -> {
+                    if (socket.getInputStream().read() == 'P') {
+                        Async.start("push", () -> Payloads.write(socket.getOutputStream(), 1, 64L << 20));
+                        done.await(25, TimeUnit.SECONDS);
+                        return;
+                    }
+                    serve.handle(socket);
+                });
+                RunningProxy proxy = builder().backend(backend.backend()).reactorThreads(reactors).bufferSize(8192)
+                        .maxBufferMemory(16384).start()) {
+            NioProxy engine = (NioProxy) proxy;
+            List<Socket> stalled = new ArrayList<>();
+            try {
+                for (int i = 0; i < 2; i++) {
+                    Socket c = new Socket();
+                    stalled.add(c);
+                    c.setReceiveBufferSize(4096);
+                    c.connect(proxy.localAddress(), 5_000);
+                    c.getOutputStream().write('P');
+                }
+                Await.until("the budget is held", Duration.ofSeconds(10),
+                        () -> engine.bufferBudget.taken() >= 16384 && proxy.stats().bufferedBytes() > 0);
+                test.run(proxy);
+            } finally {
+                done.countDown();
+                for (Socket s : stalled) {
+                    s.close();
+                }
+            }
+            Await.until("all closed", Duration.ofSeconds(10), () -> proxy.stats().activeConnections() == 0);
+            backend.assertNoFailures();
         }
-        return stalled;
     }
 
     @ParameterizedTest(name = "reactors={0}")
@@ -374,44 +406,21 @@ class IntegrityStressTest {
     void clientHalfCloseThenLargeResponseWithTheBudgetSpent(int reactors) throws Exception {
         long request = 300_000;
         long answer = 3L << 20;
-        CountDownLatch done = new CountDownLatch(1);
         CompletableFuture<Payloads.Received> backendGot = new CompletableFuture<>();
-        try (ScriptedServer backend = ScriptedServer.start(socket -> {
-                    InputStream in = socket.getInputStream();
-                    int kind = in.read();
-                    if (kind == 'P') {
-                        Async.start("push", () -> Payloads.write(socket.getOutputStream(), 1, 64L << 20));
-                        done.await(25, TimeUnit.SECONDS);
-                        return;
-                    }
-                    backendGot.complete(Payloads.drain(in, 2 * request));
-                    Payloads.write(socket.getOutputStream(), 77, answer);
-                });
-                RunningProxy proxy = builder().backend(backend.backend()).reactorThreads(reactors).bufferSize(8192)
-                        .maxBufferMemory(16384).start()) {
-            NioProxy engine = (NioProxy) proxy;
-            List<Socket> stalled = holdTheBudget(proxy, 4096);
-            try {
-                Await.until("the budget is held", Duration.ofSeconds(10),
-                        () -> engine.bufferBudget.taken() >= 16384 && proxy.stats().bufferedBytes() > 0);
-                try (Socket c = Sockets.connect(proxy.localAddress())) {
-                    c.getOutputStream().write('R');
-                    String sent = Payloads.write(c.getOutputStream(), 76, request);
-                    c.shutdownOutput();
-                    Payloads.Received got = Payloads.drain(c.getInputStream(), 2 * answer);
-                    assertThat(got).isEqualTo(new Payloads.Received(answer, Payloads.sha256(77, answer)));
-                    assertThat(backendGot.get(10, TimeUnit.SECONDS)).isEqualTo(new Payloads.Received(request, sent));
-                }
-                assertThat(proxy.stats().bufferWaits()).isPositive();
-            } finally {
-                done.countDown();
-                for (Socket s : stalled) {
-                    s.close();
-                }
+        withTheBudgetHeld(reactors, socket -> {
+            backendGot.complete(Payloads.drain(socket.getInputStream(), 2 * request));
+            Payloads.write(socket.getOutputStream(), 77, answer);
+        }, proxy -> {
+            try (Socket c = Sockets.connect(proxy.localAddress())) {
+                c.getOutputStream().write('R');
+                String sent = Payloads.write(c.getOutputStream(), 76, request);
+                c.shutdownOutput();
+                Payloads.Received got = Payloads.drain(c.getInputStream(), 2 * answer);
+                assertThat(got).isEqualTo(new Payloads.Received(answer, Payloads.sha256(77, answer)));
+                assertThat(backendGot.get(10, TimeUnit.SECONDS)).isEqualTo(new Payloads.Received(request, sent));
             }
-            Await.until("all closed", Duration.ofSeconds(10), () -> proxy.stats().activeConnections() == 0);
-            backend.assertNoFailures();
-        }
+            assertThat(proxy.stats().bufferWaits()).isPositive();
+        });
     }
 
     @ParameterizedTest(name = "reactors={0}")
@@ -419,45 +428,22 @@ class IntegrityStressTest {
     void backendHalfCloseThenLargeRequestWithTheBudgetSpent(int reactors) throws Exception {
         long answer = 200_000;
         long request = 3L << 20;
-        CountDownLatch done = new CountDownLatch(1);
         CompletableFuture<Payloads.Received> backendGot = new CompletableFuture<>();
-        try (ScriptedServer backend = ScriptedServer.start(socket -> {
-                    InputStream in = socket.getInputStream();
-                    int kind = in.read();
-                    if (kind == 'P') {
-                        Async.start("push", () -> Payloads.write(socket.getOutputStream(), 1, 64L << 20));
-                        done.await(25, TimeUnit.SECONDS);
-                        return;
-                    }
-                    Payloads.write(socket.getOutputStream(), 55, answer);
-                    socket.shutdownOutput();
-                    backendGot.complete(Payloads.drain(in, 2 * request));
-                });
-                RunningProxy proxy = builder().backend(backend.backend()).reactorThreads(reactors).bufferSize(8192)
-                        .maxBufferMemory(16384).start()) {
-            NioProxy engine = (NioProxy) proxy;
-            List<Socket> stalled = holdTheBudget(proxy, 4096);
-            try {
-                Await.until("the budget is held", Duration.ofSeconds(10),
-                        () -> engine.bufferBudget.taken() >= 16384 && proxy.stats().bufferedBytes() > 0);
-                try (Socket c = Sockets.connect(proxy.localAddress())) {
-                    c.getOutputStream().write('R');
-                    Payloads.Received got = Payloads.drain(c.getInputStream(), 2 * answer);
-                    assertThat(got).isEqualTo(new Payloads.Received(answer, Payloads.sha256(55, answer)));
-                    String sent = Payloads.write(c.getOutputStream(), 56, request);
-                    c.shutdownOutput();
-                    assertThat(backendGot.get(20, TimeUnit.SECONDS)).isEqualTo(new Payloads.Received(request, sent));
-                    assertThat(c.getInputStream().read()).isEqualTo(-1);
-                }
-            } finally {
-                done.countDown();
-                for (Socket s : stalled) {
-                    s.close();
-                }
+        withTheBudgetHeld(reactors, socket -> {
+            Payloads.write(socket.getOutputStream(), 55, answer);
+            socket.shutdownOutput();
+            backendGot.complete(Payloads.drain(socket.getInputStream(), 2 * request));
+        }, proxy -> {
+            try (Socket c = Sockets.connect(proxy.localAddress())) {
+                c.getOutputStream().write('R');
+                Payloads.Received got = Payloads.drain(c.getInputStream(), 2 * answer);
+                assertThat(got).isEqualTo(new Payloads.Received(answer, Payloads.sha256(55, answer)));
+                String sent = Payloads.write(c.getOutputStream(), 56, request);
+                c.shutdownOutput();
+                assertThat(backendGot.get(20, TimeUnit.SECONDS)).isEqualTo(new Payloads.Received(request, sent));
+                assertThat(c.getInputStream().read()).isEqualTo(-1);
             }
-            Await.until("all closed", Duration.ofSeconds(10), () -> proxy.stats().activeConnections() == 0);
-            backend.assertNoFailures();
-        }
+        });
     }
 
     // ---------------------------------------------------------------- resets in the middle
