@@ -127,7 +127,8 @@ public final class FaultTarget {
 
     /**
      * Only connections {@code predicate} accepts. It runs on a reactor thread, once per
-     * connection, and must be fast; for a new connection it runs at accept time, when
+     * connection, and must be fast; for a new connection it runs at accept time (with
+     * {@code acceptProxyProtocol}, once the header has given the client's address), when
      * {@link ConnectionInfo#backend()} is still null: aim at a backend with {@link #backend}.
      *
      * @throws IllegalArgumentException if it is null

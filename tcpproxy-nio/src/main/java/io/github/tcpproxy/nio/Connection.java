@@ -123,16 +123,8 @@ final class Connection implements Handler, SelectionContext {
         if (log.isDebugEnabled()) { // the arguments box and allocate even when off
             log.debug("#{} accepted from {}", id, fmt(clientAddress));
         }
-        if (!proxy.config.acceptProxyProtocol()) {
-            announce(); // else once the header has told the client's address
-        }
-        if (proxy.faults.any()) {
-            proxy.faults.attachNew(this);
-            if (state == CLOSED) {
-                return;
-            }
-        }
         if (proxy.config.acceptProxyProtocol()) {
+            // Listeners and faults hear of it once the header has told the client's address.
             state = HEADER;
             // Read no more than the longest v1 header until a v2 header has told its length,
             // so that the client's own bytes read along with it fit in one relay buffer.
@@ -141,7 +133,26 @@ final class Connection implements Handler, SelectionContext {
             timer().reschedule(System.nanoTime() + proxy.proxyProtocolTimeoutNanos);
             return;
         }
-        connectNext();
+        announce();
+        if (startFaults()) {
+            connectNext();
+        }
+    }
+
+    /**
+     * Starts the faults that select this connection, now that its client's address is known;
+     * returns whether it is still open (a fault may end it at once).
+     */
+    private boolean startFaults() {
+        if (proxy.faults.any()) {
+            proxy.faults.attachNew(this);
+        }
+        return state != CLOSED;
+    }
+
+    /** Whether it is still waiting for the client's PROXY protocol header. */
+    boolean awaitsHeader() {
+        return state == HEADER;
     }
 
     // ---- receiving a PROXY protocol header ----
@@ -187,7 +198,9 @@ final class Connection implements Handler, SelectionContext {
         clientOps = 0;
         state = CONNECTING;
         announce();
-        connectNext();
+        if (startFaults()) {
+            connectNext();
+        }
     }
 
     /**

@@ -149,13 +149,17 @@ final class FaultRegistry {
         }
     }
 
-    /** On accept, reactor thread: starts the faults that select the new connection. */
+    /**
+     * Once a connection's client address is known (at accept, or after its PROXY protocol
+     * header), reactor thread: starts the faults that select it. New or existing as numbered:
+     * a fault added while it waited for its header finds it here, not in the add's walk.
+     */
     void attachNew(Connection c) {
         for (Registration r : active) {
             if (c.isClosed()) {
                 return;
             }
-            if (r.selects(c, true, null)) {
+            if (!c.hasFault(r) && r.selects(c, c.id() > r.baseline, null)) {
                 c.attachFault(r);
             }
         }
@@ -184,7 +188,9 @@ final class FaultRegistry {
             }
             if (target.scope() != FaultTarget.Scope.NEW) {
                 onEveryReactor("add " + fault, reactor -> forEachConnection(reactor, c -> {
-                    if (!c.isClosed() && !c.hasFault(r) && r.selects(c, false, c.backendAddress())) {
+                    // One still waiting for its header is attached to once it has its address.
+                    if (!c.isClosed() && !c.awaitsHeader() && !c.hasFault(r)
+                            && r.selects(c, false, c.backendAddress())) {
                         c.attachFault(r);
                     }
                 }));

@@ -8,6 +8,9 @@ import io.github.tcpproxy.ConnectionSummary;
 import io.github.tcpproxy.ProxyProtocol;
 import io.github.tcpproxy.ProxyStats;
 import io.github.tcpproxy.RunningProxy;
+import io.github.tcpproxy.fault.FaultHandle;
+import io.github.tcpproxy.fault.FaultTarget;
+import io.github.tcpproxy.fault.Faults;
 import io.github.tcpproxy.testing.Await;
 import io.github.tcpproxy.testing.EchoServer;
 import io.github.tcpproxy.testing.Payloads;
@@ -212,6 +215,35 @@ class ProxyProtocolTest {
             }
             assertThat(seen).containsExactly(new InetSocketAddress(InetAddress.getByName("198.51.100.2"), 443),
                     proxy.localAddress());
+        }
+    }
+
+    /**
+     * Faults aimed by client address must see the header's address, as strategies and listeners
+     * do: they were started at accept, with the load balancer's. A fault added while a client is
+     * still sending its header (existing connections included) starts once the header is in.
+     */
+    @Test
+    void faultsSeeTheClientAddressOfAnAcceptedHeader() throws Exception {
+        List<InetSocketAddress> seenByNew = new CopyOnWriteArrayList<>();
+        List<InetSocketAddress> seenByAll = new CopyOnWriteArrayList<>();
+        try (EchoServer echo = EchoServer.start();
+                RunningProxy proxy = Loopback.proxyTo(echo).acceptProxyProtocol(true).start();
+                FaultHandle onNew = proxy.addFault(Faults.latency(Duration.ofMillis(1)),
+                        FaultTarget.all().newConnections().where(info -> seenByNew.add(info.clientAddress())))) {
+            try (Socket client = Sockets.connect(proxy.localAddress())) {
+                OutputStream out = client.getOutputStream();
+                out.write("PROXY TCP4 192.0.2.1 198.51".getBytes(StandardCharsets.US_ASCII));
+                proxy.awaitOpenConnections(1, WITHIN); // waiting for the rest of its header
+                try (FaultHandle onAll = proxy.addFault(Faults.latency(Duration.ofMillis(1)),
+                        FaultTarget.all().where(info -> seenByAll.add(info.clientAddress())))) {
+                    out.write(".100.2 50000 443\r\n".getBytes(StandardCharsets.US_ASCII));
+                    EchoServer.assertEchoes(client, new byte[] {1, 2, 3});
+                }
+            }
+            InetSocketAddress original = new InetSocketAddress(InetAddress.getByName("192.0.2.1"), 50000);
+            assertThat(seenByNew).as("a fault on new connections").containsExactly(original);
+            assertThat(seenByAll).as("a fault added during the header").containsExactly(original);
         }
     }
 
