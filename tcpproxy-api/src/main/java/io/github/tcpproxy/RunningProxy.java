@@ -15,6 +15,18 @@ import java.util.function.BooleanSupplier;
  * A started proxy, returned by {@link TcpProxy.Builder#start()}: it is already listening when
  * you get it. All methods are thread-safe.
  *
+ * <p>From the proxy's own threads (a {@link ConnectionListener}, a strategy or a fault, all of
+ * which run on them) {@link #stats()}, {@link #backends()}, {@link #faults()}, {@link #isEnabled()}
+ * and the backend changes may be called; the methods that wait for the proxy's threads ({@link
+ * #connections()}, {@link #addFault}, closing a {@link FaultHandle}, {@link #removeAllFaults()},
+ * {@link #enable()}, {@link #disable()}, {@link #close()}) throw {@link IllegalStateException}
+ * there, as they would wait for themselves; {@link ConnectionInfo#close()} and {@link
+ * ConnectionInfo#reset()} act without waiting there; {@code awaitOpenConnections} and {@code
+ * awaitBytes} must not be called there. {@code connections()}, the fault methods, {@code
+ * enable()} and {@code disable()} give up after 10 seconds with a {@link TcpProxyException}
+ * should the proxy's threads not answer; an interrupt does not stop them half-way (they finish,
+ * keeping the thread's interrupt status).
+ *
  * <p>Close it when done, typically with try-with-resources. {@link #close()} stops accepting at
  * once, lets open connections finish for the configured drain time, then resets the rest; when it
  * returns, no thread of the proxy is left running. Closing twice is harmless.
@@ -103,7 +115,9 @@ public interface RunningProxy extends AutoCloseable {
      * Stops the proxy: stops accepting at once, waits up to the configured drain time for open
      * connections to end by themselves, then resets those left. Returns when every thread of the
      * proxy has ended. Calling it again once it has returned does nothing; a call made while
-     * another one is draining waits until the proxy has stopped.
+     * another one is draining waits until the proxy has stopped. Interrupting the calling thread
+     * cuts the drain short (the connections left are reset at once); the threads are still
+     * stopped and awaited, and the thread's interrupt status is kept.
      *
      * @throws IllegalStateException if called on one of the proxy's own threads (from a
      *     {@link ConnectionListener} or a strategy, for example), where waiting for them would
@@ -194,21 +208,28 @@ public interface RunningProxy extends AutoCloseable {
 
     /**
      * Waits until exactly {@code n} client connections are open (connecting ones included), as
-     * {@link ProxyStats#activeConnections()} counts them.
+     * {@link ProxyStats#activeConnections()} counts them. Blocks the calling thread: never call
+     * it from a listener, strategy or fault, which run on the proxy's threads.
      *
+     * @throws IllegalArgumentException if {@code n} is negative or the timeout null or negative
      * @throws TimeoutException naming the count seen last if that does not happen within
      *     {@code timeout}
      * @throws InterruptedException if interrupted while waiting
      */
     default void awaitOpenConnections(int n, Duration timeout) throws TimeoutException, InterruptedException {
+        if (n < 0) {
+            throw new IllegalArgumentException("open connections " + n + " must be 0 or more");
+        }
         await(timeout, () -> stats().activeConnections() == n,
                 () -> n + " open connection(s); open now: " + stats().activeConnections());
     }
 
     /**
      * Waits until at least {@code n} bytes in total have passed in direction {@code flow}
-     * ({@link FlowDirection#BOTH}: both directions added up) since the proxy started.
+     * ({@link FlowDirection#BOTH}: both directions added up) since the proxy started. Blocks
+     * the calling thread: never call it from a listener, strategy or fault.
      *
+     * @throws IllegalArgumentException if {@code flow} is null or the timeout null or negative
      * @throws TimeoutException naming the count seen last if that does not happen within
      *     {@code timeout}
      * @throws InterruptedException if interrupted while waiting
@@ -238,7 +259,9 @@ public interface RunningProxy extends AutoCloseable {
         if (timeout == null || timeout.isNegative()) {
             throw new IllegalArgumentException("timeout " + timeout + " must be zero or positive");
         }
-        long deadline = System.nanoTime() + timeout.toNanos();
+        // Cut to 2^62 ns (some 146 years): toNanos() would throw for longer, and the sum wrap.
+        long deadline = System.nanoTime() + (timeout.compareTo(Duration.ofNanos(1L << 62)) < 0
+                ? timeout.toNanos() : 1L << 62);
         long pause = 1_000_000L;
         while (!condition.getAsBoolean()) {
             long left = deadline - System.nanoTime();

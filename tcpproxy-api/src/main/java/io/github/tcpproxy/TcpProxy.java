@@ -11,6 +11,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.ServiceLoader;
@@ -182,7 +183,7 @@ public final class TcpProxy {
             if (backends == null) {
                 throw new IllegalArgumentException("backends must not be null");
             }
-            return backends(List.of(backends));
+            return backends(Arrays.asList(backends)); // List.of would throw a bare NPE for a null one
         }
 
         /**

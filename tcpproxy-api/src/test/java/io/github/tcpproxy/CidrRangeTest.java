@@ -71,10 +71,22 @@ class CidrRangeTest {
         assertThatThrownBy(() -> CidrRange.parse("10.0.0.0/-1")).hasMessageContaining("out of range");
         assertThatThrownBy(() -> CidrRange.parse("10.0.0.0/x")).hasMessageContaining("not a number: 'x'");
         assertThatThrownBy(() -> CidrRange.parse("example.com/8")).hasMessageContaining("'example.com/8' is not an IP");
-        assertThatThrownBy(() -> CidrRange.parse("300.0.0.0/8")).hasMessageContaining("invalid IP address '300.0.0.0'");
+        assertThatThrownBy(() -> CidrRange.parse("300.0.0.0/8")).hasMessageContaining("'300.0.0.0/8' is not an IP");
         assertThatThrownBy(() -> CidrRange.parse("1.2.3/8")).hasMessageContaining("is not an IP");
         assertThatThrownBy(() -> CidrRange.parse("1::2::3")).hasMessageContaining("invalid IP address");
         assertThatThrownBy(() -> CidrRange.parse("")).hasMessageContaining("is not an IP");
         assertThatThrownBy(() -> CidrRange.parse(null)).hasMessage("CIDR range must not be null");
+    }
+
+    /** "999.1.1.1" passed the old pattern and went to the name resolver, which the class promises never to ask. */
+    @Test
+    void numbersAbove255AreRejectedBeforeAnyNameLookup() {
+        for (String bad : new String[] {"999.1.1.1", "256.0.0.0/8", "10.0.0.300", "010.1.2.3"}) {
+            assertThatThrownBy(() -> CidrRange.parse(bad)).as(bad)
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("is not an IP address with an optional /prefix-length");
+        }
+        assertThat(CidrRange.parse("255.255.255.0/24")).hasToString("255.255.255.0/24");
+        assertThat(CidrRange.parse("0.0.0.0/0")).hasToString("0.0.0.0/0");
     }
 }

@@ -153,4 +153,10 @@ class TcpProxyBuilderTest {
         assertThatThrownBy(() -> TcpProxy.builder().connectionListener(null))
                 .hasMessage("connection listener must not be null");
     }
+
+    @Test
+    void aNullBackendInTheArrayIsAnIllegalArgumentLikeInTheCollection() {
+        assertThatThrownBy(() -> TcpProxy.builder().backends(Backend.of("127.0.0.1", 1), null))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("backend must not be null");
+    }
 }

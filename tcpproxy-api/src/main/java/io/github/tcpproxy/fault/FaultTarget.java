@@ -167,7 +167,8 @@ public final class FaultTarget {
         if (!(p >= 0 && p <= 1)) {
             throw new IllegalArgumentException("probability " + p + " is not within 0 and 1");
         }
-        return new FaultTarget(direction, scope, first, everyNth, predicate, backend, p, seed);
+        // + 0.0 turns -0.0 into 0.0, which equals() (==) and hashCode() (Double.hashCode) agree on.
+        return new FaultTarget(direction, scope, first, everyNth, predicate, backend, p + 0.0, seed);
     }
 
     /**

@@ -46,8 +46,8 @@ public final class Faults {
         if (distribution == null) {
             throw new IllegalArgumentException("jitter distribution must not be null");
         }
-        return new Named("latency " + latency.toMillis() + " ms"
-                + (spread > 0 ? " ± " + jitter.toMillis() + " ms " + distribution.name().toLowerCase() : ""),
+        return new Named("latency " + ms(latency)
+                + (spread > 0 ? " ± " + ms(jitter) + " " + distribution.name().toLowerCase() : ""),
                 ctx -> new Latency(ctx, base, spread, distribution));
     }
 
@@ -80,7 +80,7 @@ public final class Faults {
                     + " must be at least 0 and below the size " + averageSize);
         }
         long pause = nanos("slice delay", delay);
-        return new Named("slicer " + averageSize + "±" + sizeVariation + " bytes every " + delay.toMillis() + " ms",
+        return new Named("slicer " + averageSize + "±" + sizeVariation + " bytes every " + ms(delay),
                 ctx -> new Slicer(ctx, averageSize, sizeVariation, pause));
     }
 
@@ -126,7 +126,7 @@ public final class Faults {
      */
     public static Fault timeout(Duration closeAfter) {
         long after = nanos("timeout", closeAfter);
-        return new Named("timeout " + closeAfter.toMillis() + " ms", ctx -> new Timeout(ctx, after));
+        return new Named("timeout " + ms(closeAfter), ctx -> new Timeout(ctx, after));
     }
 
     /** A black hole that never closes: {@code timeout(Duration.ZERO)}. */
@@ -155,7 +155,7 @@ public final class Faults {
 
     private static Fault endAfter(Duration after, Ending ending) {
         long nanos = nanos(ending == Ending.RESET ? "reset-after" : "close-after", after);
-        return new Named((ending == Ending.RESET ? "reset" : "close") + " after " + after.toMillis() + " ms",
+        return new Named((ending == Ending.RESET ? "reset" : "close") + " after " + ms(after),
                 ctx -> new EndAfter(ctx, nanos, ending));
     }
 
@@ -166,7 +166,7 @@ public final class Faults {
      */
     public static Fault slowClose(Duration delay) {
         long nanos = nanos("slow-close delay", delay);
-        return new Named("slow-close " + delay.toMillis() + " ms", ctx -> new SlowClose(ctx, nanos));
+        return new Named("slow-close " + ms(delay), ctx -> new SlowClose(ctx, nanos));
     }
 
     /**
@@ -209,7 +209,7 @@ public final class Faults {
      */
     public static Fault delayFirstByte(Duration delay) {
         long nanos = nanos("first-byte delay", delay);
-        return new Named("delay-first-byte " + delay.toMillis() + " ms", ctx -> new DelayUntil(ctx, nanos));
+        return new Named("delay-first-byte " + ms(delay), ctx -> new DelayUntil(ctx, nanos));
     }
 
     /**
@@ -241,7 +241,22 @@ public final class Faults {
         if (d.isNegative()) {
             throw new IllegalArgumentException(what + " " + d + " must not be negative");
         }
-        return d.toNanos();
+        return saturatedNanos(d);
+    }
+
+    /**
+     * {@code d} in nanoseconds, cut to 2^62 ns (some 146 years) as the engine cuts its own
+     * timeouts: so that {@code nanoTime() + d} neither throws nor wraps into the past.
+     */
+    static long saturatedNanos(Duration d) {
+        return d.compareTo(MAX_DELAY) >= 0 ? MAX_DELAY.toNanos() : d.toNanos();
+    }
+
+    private static final Duration MAX_DELAY = Duration.ofNanos(1L << 62);
+
+    /** {@code d} for a fault's name: "250 ms", or ISO-8601 when too long for milliseconds. */
+    private static String ms(Duration d) {
+        return d.compareTo(MAX_DELAY) < 0 ? d.toMillis() + " ms" : d.toString();
     }
 
     private static int index(FlowDirection flow) {

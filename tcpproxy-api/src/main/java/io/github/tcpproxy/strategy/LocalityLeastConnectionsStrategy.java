@@ -89,7 +89,9 @@ public final class LocalityLeastConnectionsStrategy implements Strategy {
         if (d == null || d.isNegative() || d.isZero()) {
             throw new IllegalArgumentException(what + " must be a positive duration, not " + d);
         }
-        return d.toNanos();
+        // Cut to 2^62 ns (some 146 years: as good as never) rather than an ArithmeticException,
+        // and so that now + it cannot wrap into the past.
+        return d.compareTo(Duration.ofNanos(1L << 62)) >= 0 ? 1L << 62 : d.toNanos();
     }
 
     /** The backend in {@code backends} with the same address as {@code b}, or null. */

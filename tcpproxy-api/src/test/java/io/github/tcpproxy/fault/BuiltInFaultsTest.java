@@ -4,6 +4,7 @@ import static io.github.tcpproxy.fault.FlowDirection.BACKEND_TO_CLIENT;
 import static io.github.tcpproxy.fault.FlowDirection.CLIENT_TO_BACKEND;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.tcpproxy.strategy.LocalityLeastConnectionsStrategy;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -186,5 +187,16 @@ class BuiltInFaultsTest {
         assertThat(c.ended).isEqualTo(Ending.RESET);
         assertThat(Faults.refuseConnections().refusesNewConnections()).isTrue();
         assertThat(Faults.refuseConnections().attach(c)).isNull();
+    }
+
+    /** Durations too long for a long of nanoseconds threw ArithmeticException; they are cut instead. */
+    @Test
+    void durationsTooLongForNanosecondsAreCutNotAnArithmeticError() {
+        Duration forever = Duration.ofSeconds(Long.MAX_VALUE);
+        assertThat(Faults.latency(forever)).isNotNull();
+        assertThat(Faults.slowClose(forever)).isNotNull();
+        assertThat(Faults.delayFirstByte(forever)).isNotNull();
+        assertThat(Faults.timeout(forever)).isNotNull();
+        assertThat(new LocalityLeastConnectionsStrategy(forever)).isNotNull();
     }
 }

@@ -62,4 +62,12 @@ class FaultTargetTest {
         assertThat(Faults.latency(Duration.ofMillis(200))).hasToString("latency 200 ms");
         assertThat(Faults.limitData(1000)).hasToString("limit-data 1000 bytes then close");
     }
+
+    /** equals compared -0.0 and 0.0 as equal while hashCode told them apart. */
+    @Test
+    void aNegativeZeroProbabilityIsTheSameTargetAsZero() {
+        FaultTarget zero = FaultTarget.all().probability(0.0);
+        FaultTarget negativeZero = FaultTarget.all().probability(-0.0);
+        assertThat(negativeZero).isEqualTo(zero).hasSameHashCodeAs(zero);
+    }
 }

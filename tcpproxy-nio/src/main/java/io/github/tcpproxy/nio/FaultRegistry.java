@@ -241,6 +241,7 @@ final class FaultRegistry {
     }
 
     void removeAll() {
+        proxy.checkNotOnReactor("removeAllFaults()"); // also when there is none to remove
         for (FaultHandle h : list()) {
             h.close();
         }
@@ -341,15 +342,31 @@ final class FaultRegistry {
         await(done, what);
     }
 
+    /**
+     * Waits for the reactors to have done {@code what}. An interrupt does not end the wait: the
+     * change is under way on the reactors (a fault added or removed), and throwing would tell the
+     * caller it failed; the interrupt is kept for the caller to see. The wait is bounded anyway.
+     */
     private void await(CountDownLatch done, String what) {
+        boolean interrupted = false;
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(REACTOR_WAIT_MILLIS);
         try {
-            if (!proxy.awaitReactors(done, REACTOR_WAIT_MILLIS, what)) {
-                throw new TcpProxyException("the reactors did not " + what + " within " + REACTOR_WAIT_MILLIS
-                        + " ms", null);
+            while (true) {
+                long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                try {
+                    if (left <= 0 || !proxy.awaitReactors(done, left, what)) {
+                        throw new TcpProxyException("the reactors did not " + what + " within "
+                                + REACTOR_WAIT_MILLIS + " ms", null);
+                    }
+                    return;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new TcpProxyException("interrupted waiting for the reactors to " + what, e);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 }

@@ -625,27 +625,48 @@ final class NioProxy implements RunningProxy {
             awaitTermination();
             return;
         }
+        boolean interrupted = false;
         try {
-            stopAccepting();
-            drain(drainTimeout);
+            try {
+                stopAccepting();
+                drain(drainTimeout);
+            } catch (InterruptedException e) {
+                interrupted = true; // cuts the drain short; the threads are still stopped and awaited
+            }
             for (Reactor r : reactors) {
                 r.execute(r::shutdown);
             }
             for (Reactor r : reactors) {
-                r.thread().join(REACTOR_WAIT_MILLIS);
+                interrupted |= joinUninterruptibly(r.thread(), REACTOR_WAIT_MILLIS);
                 if (r.thread().isAlive()) {
                     log.warn("{} did not stop within {} ms", r.thread().getName(), REACTOR_WAIT_MILLIS);
                 }
             }
             log.info("stopped listening on {}", Addresses.format(localAddress));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            for (Reactor r : reactors) {
-                r.execute(r::shutdown);
-            }
         } finally {
             terminated.countDown();
+            if (interrupted) {
+                Thread.currentThread().interrupt(); // kept for the caller, as it found it
+            }
         }
+    }
+
+    /** Joins {@code thread} for at most {@code millis}, through interrupts; returns whether there was one. */
+    private static boolean joinUninterruptibly(Thread thread, long millis) {
+        boolean interrupted = false;
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+        while (thread.isAlive()) {
+            long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+            if (left <= 0) {
+                break;
+            }
+            try {
+                thread.join(left);
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        return interrupted;
     }
 
     private void stopAccepting() throws InterruptedException {
