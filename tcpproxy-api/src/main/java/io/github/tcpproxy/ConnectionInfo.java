@@ -31,10 +31,15 @@ public interface ConnectionInfo {
      * Closes the connection in an orderly way (FIN to both peers); returns once done. Does
      * nothing if it has ended already. Bytes the proxy holds for a slow peer and has not written
      * yet are dropped, so that peer sees a shortened stream with a normal end: use {@link #reset()}
-     * where the peers must be able to tell the stream was cut.
+     * where the peers must be able to tell the stream was cut. Called on one of the proxy's own
+     * threads (a listener, a fault), where it cannot wait, it returns at once and the close
+     * follows soon after.
      */
     void close();
 
-    /** Resets the connection (both peers see a reset); returns once done. */
+    /**
+     * Resets the connection (both peers see a reset); returns once done (at once on one of the
+     * proxy's own threads, as {@link #close()}).
+     */
     void reset();
 }

@@ -79,6 +79,8 @@ public final class TcpProxy {
         private InetSocketAddress listen = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
         private final List<Backend> backends = new ArrayList<>();
         private Strategy strategy;
+        /** The name and options given to {@link #strategy(String)}, for a new instance per proxy; or null. */
+        private String strategySpec;
         private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
         private int connectAttempts = DEFAULT_CONNECT_ATTEMPTS;
         private Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
@@ -205,19 +207,22 @@ public final class TcpProxy {
          * The scheduler, by name or alias with optional options ({@code round-robin},
          * {@code rr}, {@code maglev,table-size=65537}), looked up among the
          * {@link io.github.tcpproxy.spi.StrategyProvider}s on the class path. Default:
-         * round-robin.
+         * round-robin. Each proxy started from this builder gets an instance of its own (a
+         * strategy keeps state about one proxy's backends).
          *
          * @throws IllegalArgumentException if the name is unknown (the message lists the known
          *     ones) or an option is rejected
          */
         public Builder strategy(String nameAndOptions) {
-            this.strategy = Strategies.create(nameAndOptions);
+            Strategies.create(nameAndOptions); // checked now; created again for each proxy
+            this.strategySpec = nameAndOptions;
+            this.strategy = null;
             return this;
         }
 
         /**
-         * The scheduler, as an instance. It is shared by the proxy's reactor threads and must be
-         * thread-safe.
+         * The scheduler, as an instance. It is shared by the proxy's reactor threads, and by every
+         * proxy started from this builder, and must be thread-safe.
          *
          * @throws IllegalArgumentException if it is null
          */
@@ -226,6 +231,7 @@ public final class TcpProxy {
                 throw new IllegalArgumentException("strategy must not be null");
             }
             this.strategy = strategy;
+            this.strategySpec = null;
             return this;
         }
 
@@ -592,7 +598,8 @@ public final class TcpProxy {
                         + " is less than one buffer (buffer size " + bufferSize + ")");
             }
             Config config = new Config(listen, List.copyOf(backends),
-                    strategy != null ? strategy : new RoundRobinStrategy(), connectTimeout,
+                    strategySpec != null ? Strategies.create(strategySpec)
+                            : strategy != null ? strategy : new RoundRobinStrategy(), connectTimeout,
                     connectAttempts, drainTimeout, reactorThreads, bufferSize, maxBufferMemory, acceptBacklog,
                     tcpNoDelay, keepAlive, healthCheck, maxFails, failTimeout, slowStart, sendBufferSize,
                     receiveBufferSize, maxConnections, maxConnectionsPerClient, maxConnectionRatePerClient,

@@ -75,13 +75,15 @@ public final class TcpProxyMetrics implements MeterBinder {
 
     private final RunningProxy proxy;
     private final Tags tags;
-    /** Guards {@link #backendMeters} and the registering and removing of backend meters. */
+    /** Guards {@link #backendMeters}, {@link #boundTo} and the registering and removing of backend meters. */
     private final ReentrantLock backendLock = new ReentrantLock();
     /**
      * Per registry bound to, the meters registered there for each backend. Weak keys: a registry
      * dropped by its user must not be kept by this binder (registries compare by identity).
      */
     private final Map<MeterRegistry, Map<InetSocketAddress, List<Meter>>> backendMeters = new WeakHashMap<>();
+    /** The registries this binder has started binding to (weak keys, as above). */
+    private final Map<MeterRegistry, Boolean> boundTo = new WeakHashMap<>();
     /** The snapshot whose backends the backend meters match; a newer one is matched at the next read. */
     private volatile ProxyStats matched;
     private ProxyStats snapshot;
@@ -108,9 +110,14 @@ public final class TcpProxyMetrics implements MeterBinder {
     /**
      * Registers the meters in {@code registry}, with those of the proxy's backends; binding to the
      * same registry again registers nothing twice.
+     *
+     * @throws IllegalStateException if another binder's meters with the same tags are in the
+     *     registry already (two proxies bound without telling them apart): the registry would
+     *     hand this binder that one's meters, and this proxy's figures would never be seen
      */
     @Override
     public void bindTo(MeterRegistry registry) {
+        checkNotTakenByAnother(registry);
         gauge(registry, "tcpproxy.connections.active", "client connections open now", Tags.empty(),
                 m -> m.stats().activeConnections());
         counter(registry, "tcpproxy.connections", "client connections served since start", Tags.empty(),
@@ -239,6 +246,28 @@ public final class TcpProxyMetrics implements MeterBinder {
                         m -> m.backend(address, b -> b.up() ? 1 : 0)),
                 gauge(registry, "tcpproxy.backend.weight", "the weight the strategies use now", t,
                         m -> m.backend(address, BackendStatus::effectiveWeight)));
+    }
+
+    /**
+     * Best effort (two binders binding at the same instant both pass): the meters of another
+     * binder with the same tags would be handed to this one by the registry.
+     */
+    private void checkNotTakenByAnother(MeterRegistry registry) {
+        backendLock.lock();
+        try {
+            if (boundTo.containsKey(registry)) {
+                return; // bound before, or being bound on another thread: the meters there are ours
+            }
+            for (Gauge g : registry.find("tcpproxy.connections.active").gauges()) {
+                if (Tags.of(g.getId().getTags()).equals(tags)) {
+                    throw new IllegalStateException("tcpproxy meters with tags " + tags + " are registered already,"
+                            + " for another proxy: give each proxy tags of its own, such as Tags.of(\"proxy\", name)");
+                }
+            }
+            boundTo.put(registry, Boolean.TRUE);
+        } finally {
+            backendLock.unlock();
+        }
     }
 
     private Meter gauge(MeterRegistry registry, String name, String description, Tags extra,

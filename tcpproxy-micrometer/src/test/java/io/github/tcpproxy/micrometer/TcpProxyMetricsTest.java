@@ -1,6 +1,7 @@
 package io.github.tcpproxy.micrometer;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.tcpproxy.Backend;
 import io.github.tcpproxy.RunningProxy;
@@ -77,6 +78,27 @@ class TcpProxyMetricsTest {
                     () -> read(registry)
                             && registry.find("tcpproxy.backend.up").tag("backend", backend).gauge() != null);
             assertThat(registry.get("tcpproxy.backend.up").tag("backend", backend).gauge().value()).isEqualTo(1);
+        }
+    }
+
+    /**
+     * Two proxies bound with the same tags: the registry handed the second binder the first one's
+     * meters, so the second proxy's figures were never seen, silently.
+     */
+    @Test
+    void aSecondProxyWithTheSameTagsIsRefusedNotSilentlyMerged() throws Exception {
+        MeterRegistry registry = new SimpleMeterRegistry();
+        try (EchoServer echo = EchoServer.start();
+                RunningProxy first = proxyTo(echo).start();
+                RunningProxy second = proxyTo(echo).start()) {
+            TcpProxyMetrics firstMetrics = new TcpProxyMetrics(first, Tags.of("proxy", "one"));
+            firstMetrics.bindTo(registry);
+            firstMetrics.bindTo(registry); // again: its own meters, fine
+            assertThatThrownBy(() -> new TcpProxyMetrics(second, Tags.of("proxy", "one")).bindTo(registry))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("tags [tag(proxy=one)] are registered already");
+            new TcpProxyMetrics(second, Tags.of("proxy", "two")).bindTo(registry);
+            assertThat(registry.find("tcpproxy.connections.active").gauges()).hasSize(2);
         }
     }
 

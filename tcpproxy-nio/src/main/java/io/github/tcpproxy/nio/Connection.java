@@ -658,7 +658,6 @@ final class Connection implements Handler, SelectionContext {
         up.releaseBuffer();
         down.releaseBuffer();
         count(UNCOUNTED);
-        reactor.closed++;
         long nanos = System.nanoTime() - startNanos;
         if (log.isDebugEnabled()) {
             log.debug("#{} {} {} -> {}: {} bytes up, {} bytes down, {} ms, {} ended first", id,

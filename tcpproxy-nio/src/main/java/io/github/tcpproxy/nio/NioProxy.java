@@ -432,7 +432,6 @@ final class NioProxy implements RunningProxy {
     @Override
     public ProxyStats stats() {
         long accepted = 0;
-        long closed = 0;
         long up = 0;
         long down = 0;
         long buffered = 0;
@@ -457,7 +456,6 @@ final class NioProxy implements RunningProxy {
             idle += r.idleTimeouts;
             halfClosed += r.halfClosedTimeouts;
             accepted += r.accepted;
-            closed += r.closed;
             up += r.bytesUp;
             down += r.bytesDown;
             buffered += r.buffered;
@@ -465,7 +463,9 @@ final class NioProxy implements RunningProxy {
             noBackend += r.noBackend;
             acceptFailures += r.acceptFailures;
         }
-        return new ProxyStats(Math.max(0, accepted - closed), accepted, up, down, buffered, failures, noBackend,
+        // Open now: the one atomic count, not accepted - closed summed over the reactors, which a
+        // connection accepted and closed between the two reads made too low (hiding open ones).
+        return new ProxyStats(open.get(), accepted, up, down, buffered, failures, noBackend,
                 acceptFailures, denied, maxConns, maxPerClient, rate, idle, halfClosed, proxyProtocolErrors,
                 bufferWaits, backends());
     }

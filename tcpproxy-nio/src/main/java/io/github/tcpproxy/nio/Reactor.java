@@ -69,7 +69,6 @@ final class Reactor implements Runnable {
 
     // Counters: written by this reactor's thread only, read by stats() on any thread.
     volatile long accepted;
-    volatile long closed;
     volatile long bytesUp;
     volatile long bytesDown;
     volatile long buffered;
@@ -142,7 +141,6 @@ final class Reactor implements Runnable {
             if (c != null) {
                 c.abort();
             } else {
-                closed++;
                 try {
                     client.close();
                 } catch (IOException closeFailure) {
