@@ -62,7 +62,8 @@ public interface RunningProxy extends AutoCloseable {
      * connections finish undisturbed.
      *
      * @return whether there was such a backend
-     * @throws IllegalArgumentException if {@code address} is null
+     * @throws IllegalArgumentException if {@code address} is null, or unresolved and cannot be
+     *     resolved (an unresolved one is resolved to find the backend, as backends were)
      */
     boolean removeBackend(InetSocketAddress address);
 

@@ -1,6 +1,7 @@
 package io.github.tcpproxy.fault;
 
 import io.github.tcpproxy.ConnectionInfo;
+import io.github.tcpproxy.internal.Addresses;
 import java.net.InetSocketAddress;
 import java.util.Objects;
 import java.util.OptionalLong;
@@ -146,15 +147,18 @@ public final class FaultTarget {
      * it), so other backends are not touched. It is started when that backend has been chosen,
      * just before the connect (so {@link FaultContext#backend()} is still null in
      * {@link ConnectionFault#start()}, as for a fault started at accept), and stopped if a failed
-     * connect moves the connection on to another backend.
+     * connect moves the connection on to another backend. An unresolved address is resolved now,
+     * as {@link io.github.tcpproxy.Backend#of(InetSocketAddress)} resolves backends'.
      *
-     * @throws IllegalArgumentException if it is null
+     * @throws IllegalArgumentException if it is null or cannot be resolved
      */
     public FaultTarget backend(InetSocketAddress address) {
         if (address == null) {
             throw new IllegalArgumentException("backend address must not be null");
         }
-        return new FaultTarget(direction, scope, first, everyNth, predicate, address, probability, seed);
+        InetSocketAddress resolved = address.isUnresolved()
+                ? Addresses.resolve("backend", address.getHostString(), address.getPort()) : address;
+        return new FaultTarget(direction, scope, first, everyNth, predicate, resolved, probability, seed);
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.github.tcpproxy.spi;
 
 import io.github.tcpproxy.internal.Services;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -98,19 +99,19 @@ public final class Strategies {
      * Every provider found, in {@link ServiceLoader} order: those the thread's context class loader
      * sees, then those of this module's loader (the built-in ones, also where the context loader
      * cannot see them, as in application servers and build tools), each provider class once. A
-     * broken provider is logged and skipped.
+     * broken provider is logged and skipped. Unmodifiable.
      */
     public static List<StrategyProvider> providers() {
-        return Services.all(StrategyProvider.class, "a strategy provider", log);
+        return List.copyOf(Services.all(StrategyProvider.class, "a strategy provider", log));
     }
 
-    /** Every name and alias of the providers found, sorted. */
+    /** Every name and alias of the providers found, sorted; unmodifiable. */
     public static SortedSet<String> names() {
         SortedSet<String> names = new TreeSet<>();
         for (StrategyProvider p : providers()) {
             names.add(p.name());
             names.addAll(p.aliases());
         }
-        return names;
+        return Collections.unmodifiableSortedSet(names);
     }
 }

@@ -23,9 +23,12 @@ public final class StrategyOptions {
     /**
      * Options for {@code strategy} from a map of names to values.
      *
-     * @throws IllegalArgumentException if a name or value is null or a name is empty
+     * @throws IllegalArgumentException if the map, a name or a value is null or a name is empty
      */
     public static StrategyOptions of(String strategy, Map<String, String> values) {
+        if (values == null) {
+            throw new IllegalArgumentException("strategy " + strategy + ": options must not be null (no options: an empty map)");
+        }
         Map<String, String> copy = new LinkedHashMap<>();
         values.forEach((k, v) -> {
             if (k == null || k.isBlank() || v == null) {

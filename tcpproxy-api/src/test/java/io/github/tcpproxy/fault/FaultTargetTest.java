@@ -70,4 +70,12 @@ class FaultTargetTest {
         FaultTarget negativeZero = FaultTarget.all().probability(-0.0);
         assertThat(negativeZero).isEqualTo(zero).hasSameHashCodeAs(zero);
     }
+
+    /** Backends hold resolved addresses; an unresolved one here matched none of them. */
+    @Test
+    void anUnresolvedBackendAddressIsResolvedAsBackendsAre() {
+        FaultTarget t = FaultTarget.all().backend(InetSocketAddress.createUnresolved("127.0.0.1", 80));
+        assertThat(t.backend()).isEqualTo(new InetSocketAddress("127.0.0.1", 80));
+        assertThat(t.backend().isUnresolved()).isFalse();
+    }
 }

@@ -152,4 +152,13 @@ class StrategyLookupTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("seed");
         assertThat(Strategies.create("random", Map.of("seed", " 42 "))).isNotNull();
     }
+
+    /** A null map threw a bare NullPointerException; the lists handed out could be changed. */
+    @Test
+    void aNullOptionsMapIsAnIllegalArgumentAndTheListsHandedOutAreUnmodifiable() {
+        assertThatThrownBy(() -> Strategies.create("random", (Map<String, String>) null))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("options must not be null");
+        assertThatThrownBy(() -> Strategies.names().add("zz")).isInstanceOf(UnsupportedOperationException.class);
+        assertThatThrownBy(() -> Strategies.providers().clear()).isInstanceOf(UnsupportedOperationException.class);
+    }
 }

@@ -481,8 +481,11 @@ final class NioProxy implements RunningProxy {
     }
 
     private BackendState find(InetSocketAddress address) {
+        // Backends hold resolved addresses (Backend.of resolves): so must what they are looked up by.
+        InetSocketAddress wanted = address.isUnresolved()
+                ? Addresses.resolve("backend", address.getHostString(), address.getPort()) : address;
         for (BackendView b : backendViews) {
-            if (b.address().equals(address)) {
+            if (b.address().equals(wanted)) {
                 return (BackendState) b;
             }
         }

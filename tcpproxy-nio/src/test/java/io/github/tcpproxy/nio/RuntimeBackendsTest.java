@@ -261,4 +261,25 @@ class RuntimeBackendsTest {
         client.getOutputStream().write(Payloads.random(n, n));
         client.getOutputStream().flush();
     }
+
+    /**
+     * Backend.of resolves an unresolved address, so the backends hold resolved ones; looking one
+     * up by the same unresolved address found nothing ("no backend 127.0.0.1:N; backends:
+     * [127.0.0.1:N]") and removeBackend returned false.
+     */
+    @Test
+    void backendsCanBeChangedByAnUnresolvedAddressAsTheyCanBeAdded() throws Exception {
+        try (EchoServer a = EchoServer.start();
+                EchoServer b = EchoServer.start();
+                RunningProxy proxy = Loopback.proxyTo(a).start()) {
+            InetSocketAddress unresolved = InetSocketAddress.createUnresolved("127.0.0.1", b.port());
+            proxy.addBackend(Backend.of(unresolved));
+            proxy.setWeight(unresolved, 5);
+            assertThat(proxy.backends().get(1).backend().weight()).isEqualTo(5);
+            proxy.drain(unresolved);
+            assertThat(proxy.backends().get(1).backend().weight()).isZero();
+            assertThat(proxy.removeBackend(unresolved)).isTrue();
+            assertThat(proxy.backends()).hasSize(1);
+        }
+    }
 }
