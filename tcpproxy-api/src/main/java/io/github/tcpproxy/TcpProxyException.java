@@ -1,9 +1,10 @@
 package io.github.tcpproxy;
 
 /**
- * An I/O failure while starting or running a proxy, for example a listen address already in
- * use, or no engine on the class path. The message names the address or artifact concerned; the
- * cause, if any, is the underlying {@link java.io.IOException}.
+ * A failure of the proxy itself while starting or running it, for example a listen address
+ * already in use, no engine on the class path, or the proxy's threads not answering a request
+ * (adding a fault, listing connections) within its bound. The message names the address,
+ * artifact or request concerned; the cause, if any, is the underlying exception.
  */
 public class TcpProxyException extends RuntimeException {
     private static final long serialVersionUID = 1L;

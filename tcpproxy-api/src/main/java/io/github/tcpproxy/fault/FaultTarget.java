@@ -273,7 +273,7 @@ public final class FaultTarget {
             s.append(", where ").append(predicate);
         }
         if (backend != null) {
-            s.append(", backend ").append(backend);
+            s.append(", backend ").append(Addresses.format(backend));
         }
         if (probability < 1) {
             s.append(", probability ").append(probability);

@@ -7,7 +7,10 @@ package io.github.tcpproxy.spi;
  * thread-safe, fast and must never block. It sees the client, the listen address and a read-only
  * view of every backend, and returns one of them or {@code null} when none will do; the client is
  * then closed. When a connection attempt fails the proxy asks again with the failed backend
- * {@linkplain SelectionContext#isExcluded(BackendView) excluded}.
+ * {@linkplain SelectionContext#isExcluded(BackendView) excluded}; when it returns a backend
+ * removed meanwhile, again, a few times at most. A strategy that throws, or returns something
+ * that is not one of the views it was given, costs that client only: it is closed, counted in
+ * {@link io.github.tcpproxy.ProxyStats#noBackendClosures()}, and a warning is logged.
  *
  * <p>Create instances directly, or by name through a {@link StrategyProvider}.
  */

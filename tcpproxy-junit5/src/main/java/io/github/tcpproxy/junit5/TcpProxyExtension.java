@@ -48,7 +48,9 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  *       ({@link #named}) and pick one with {@code @ProxyName}: a parameter without it then fails
  *       with a {@link ParameterResolutionException} that lists them.</li>
  *   <li>After each test, every fault is removed and a disabled proxy is enabled again, so tests
- *       do not leak faults into each other.</li>
+ *       do not leak faults into each other. Backend changes a test makes (weights, drains,
+ *       backends added or removed) are not undone: on a proxy shared by a class, undo them in
+ *       the test, or give such tests a proxy of their own (an instance field).</li>
  * </ul>
  *
  * <p>The proxy starts lazily: before the first test, or on the first call of {@link #proxy()},
@@ -163,8 +165,8 @@ public final class TcpProxyExtension
     }
 
     /**
-     * This extension under a name, for {@link ProxyName @ProxyName} parameters and messages;
-     * needed only when a test has several extensions.
+     * A copy of this extension under a name, for {@link ProxyName @ProxyName} parameters and
+     * messages; needed only when a test has several extensions.
      *
      * @throws IllegalArgumentException if {@code name} is null or blank
      */
