@@ -79,7 +79,11 @@ public final class TcpProxy {
         private InetSocketAddress listen = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
         private final List<Backend> backends = new ArrayList<>();
         private Strategy strategy;
-        /** The name and options given to {@link #strategy(String)}, for a new instance per proxy; or null. */
+        /**
+         * The name and options given to {@link #strategy(String)}, or null: {@link #strategy} is
+         * then the instance made when it was given, for the first proxy, and each later proxy gets
+         * one made again (at start, from the same spec).
+         */
         private String strategySpec;
         private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
         private int connectAttempts = DEFAULT_CONNECT_ATTEMPTS;
@@ -214,9 +218,8 @@ public final class TcpProxy {
          *     ones) or an option is rejected
          */
         public Builder strategy(String nameAndOptions) {
-            Strategies.create(nameAndOptions); // checked now; created again for each proxy
+            this.strategy = Strategies.create(nameAndOptions); // checked now
             this.strategySpec = nameAndOptions;
-            this.strategy = null;
             return this;
         }
 
@@ -581,6 +584,16 @@ public final class TcpProxy {
             return this;
         }
 
+        /** An instance for the proxy being started: see {@link #strategySpec}. */
+        private Strategy strategyForThisProxy() {
+            if (strategySpec == null) {
+                return strategy != null ? strategy : new RoundRobinStrategy();
+            }
+            Strategy forThisOne = strategy != null ? strategy : Strategies.create(strategySpec);
+            strategy = null; // a strategy keeps state about one proxy's backends: the next gets its own
+            return forThisOne;
+        }
+
         /**
          * Binds the listen address and starts the proxy; returns once it is listening.
          *
@@ -598,8 +611,7 @@ public final class TcpProxy {
                         + " is less than one buffer (buffer size " + bufferSize + ")");
             }
             Config config = new Config(listen, List.copyOf(backends),
-                    strategySpec != null ? Strategies.create(strategySpec)
-                            : strategy != null ? strategy : new RoundRobinStrategy(), connectTimeout,
+                    strategyForThisProxy(), connectTimeout,
                     connectAttempts, drainTimeout, reactorThreads, bufferSize, maxBufferMemory, acceptBacklog,
                     tcpNoDelay, keepAlive, healthCheck, maxFails, failTimeout, slowStart, sendBufferSize,
                     receiveBufferSize, maxConnections, maxConnectionsPerClient, maxConnectionRatePerClient,
