@@ -12,6 +12,7 @@ import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -70,12 +71,15 @@ import java.util.function.ToDoubleFunction;
  * {@code clear()}, say). A backend removed and added back between two reads keeps its meters, and
  * its counters start again from 0 (registries take that as a counter reset).
  */
-public final class TcpProxyMetrics implements MeterBinder {
+public final class TcpProxyMetrics implements MeterBinder, AutoCloseable {
     private static final long SNAPSHOT_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
     private final RunningProxy proxy;
     private final Tags tags;
-    /** Guards {@link #backendMeters}, {@link #boundTo} and the registering and removing of backend meters. */
+    /**
+     * Guards the maps of meters and registries, {@link #closed}, and the registering and
+     * removing of backend meters.
+     */
     private final ReentrantLock backendLock = new ReentrantLock();
     /**
      * Per registry bound to, the meters registered there for each backend. Weak keys: a registry
@@ -84,6 +88,10 @@ public final class TcpProxyMetrics implements MeterBinder {
     private final Map<MeterRegistry, Map<InetSocketAddress, List<Meter>>> backendMeters = new WeakHashMap<>();
     /** The registries this binder has started binding to (weak keys, as above). */
     private final Map<MeterRegistry, Boolean> boundTo = new WeakHashMap<>();
+    /** Per registry bound to, the proxy-wide meters registered there (weak keys, as above). */
+    private final Map<MeterRegistry, List<Meter>> proxyMeters = new WeakHashMap<>();
+    /** Set by {@link #close()}: no more binding. */
+    private boolean closed;
     /** The snapshot whose backends the backend meters match; a newer one is matched at the next read. */
     private volatile ProxyStats matched;
     private ProxyStats snapshot;
@@ -118,39 +126,42 @@ public final class TcpProxyMetrics implements MeterBinder {
     @Override
     public void bindTo(MeterRegistry registry) {
         checkNotTakenByAnother(registry);
-        gauge(registry, "tcpproxy.connections.active", "client connections open now", Tags.empty(),
-                m -> m.stats().activeConnections());
-        counter(registry, "tcpproxy.connections", "client connections served since start", Tags.empty(),
-                m -> m.stats().totalConnections());
-        counter(registry, "tcpproxy.connections.refused", "clients refused", Tags.of("reason", "denied"),
-                m -> m.stats().refusedDenied());
-        counter(registry, "tcpproxy.connections.refused", "clients refused", Tags.of("reason", "max_connections"),
-                m -> m.stats().refusedMaxConnections());
-        counter(registry, "tcpproxy.connections.refused", "clients refused",
-                Tags.of("reason", "max_connections_per_client"), m -> m.stats().refusedMaxConnectionsPerClient());
-        counter(registry, "tcpproxy.connections.refused", "clients refused", Tags.of("reason", "rate_limited"),
-                m -> m.stats().refusedRateLimited());
-        counter(registry, "tcpproxy.connections.closed", "connections closed by the proxy",
-                Tags.of("reason", "no_backend"), m -> m.stats().noBackendClosures());
-        counter(registry, "tcpproxy.connections.closed", "connections closed by the proxy",
-                Tags.of("reason", "idle_timeout"), m -> m.stats().idleTimeouts());
-        counter(registry, "tcpproxy.connections.closed", "connections closed by the proxy",
-                Tags.of("reason", "half_closed_timeout"), m -> m.stats().halfClosedTimeouts());
-        counter(registry, "tcpproxy.connections.closed", "connections closed by the proxy",
-                Tags.of("reason", "proxy_protocol_error"), m -> m.stats().proxyProtocolErrors());
-        bytes(registry, "tcpproxy.bytes", "bytes relayed", Tags.of("direction", "client_to_backend"),
-                m -> m.stats().bytesClientToBackend());
-        bytes(registry, "tcpproxy.bytes", "bytes relayed", Tags.of("direction", "backend_to_client"),
-                m -> m.stats().bytesBackendToClient());
-        Gauge.builder("tcpproxy.bytes.buffered", this, m -> m.stats().bufferedBytes()).strongReference(true)
+        List<Meter> proxyWide = new ArrayList<>();
+        proxyWide.add(gauge(registry, "tcpproxy.connections.active", "client connections open now", Tags.empty(),
+                m -> m.stats().activeConnections()));
+        proxyWide.add(counter(registry, "tcpproxy.connections", "client connections served since start", Tags.empty(),
+                m -> m.stats().totalConnections()));
+        proxyWide.add(counter(registry, "tcpproxy.connections.refused", "clients refused", Tags.of("reason", "denied"),
+                m -> m.stats().refusedDenied()));
+        proxyWide.add(counter(registry, "tcpproxy.connections.refused", "clients refused",
+                Tags.of("reason", "max_connections"), m -> m.stats().refusedMaxConnections()));
+        proxyWide.add(counter(registry, "tcpproxy.connections.refused", "clients refused",
+                Tags.of("reason", "max_connections_per_client"), m -> m.stats().refusedMaxConnectionsPerClient()));
+        proxyWide.add(counter(registry, "tcpproxy.connections.refused", "clients refused",
+                Tags.of("reason", "rate_limited"), m -> m.stats().refusedRateLimited()));
+        proxyWide.add(counter(registry, "tcpproxy.connections.closed", "connections closed by the proxy",
+                Tags.of("reason", "no_backend"), m -> m.stats().noBackendClosures()));
+        proxyWide.add(counter(registry, "tcpproxy.connections.closed", "connections closed by the proxy",
+                Tags.of("reason", "idle_timeout"), m -> m.stats().idleTimeouts()));
+        proxyWide.add(counter(registry, "tcpproxy.connections.closed", "connections closed by the proxy",
+                Tags.of("reason", "half_closed_timeout"), m -> m.stats().halfClosedTimeouts()));
+        proxyWide.add(counter(registry, "tcpproxy.connections.closed", "connections closed by the proxy",
+                Tags.of("reason", "proxy_protocol_error"), m -> m.stats().proxyProtocolErrors()));
+        proxyWide.add(bytes(registry, "tcpproxy.bytes", "bytes relayed", Tags.of("direction", "client_to_backend"),
+                m -> m.stats().bytesClientToBackend()));
+        proxyWide.add(bytes(registry, "tcpproxy.bytes", "bytes relayed", Tags.of("direction", "backend_to_client"),
+                m -> m.stats().bytesBackendToClient()));
+        proxyWide.add(Gauge.builder("tcpproxy.bytes.buffered", this, m -> m.stats().bufferedBytes())
+                .strongReference(true)
                 .description("bytes read from one side and not yet taken by the other").baseUnit("bytes")
-                .tags(tags).register(registry);
-        counter(registry, "tcpproxy.connect.failures", "backend connects that failed or timed out", Tags.empty(),
-                m -> m.stats().connectFailures());
-        counter(registry, "tcpproxy.accept.failures", "failed accepts (such as out of descriptors)", Tags.empty(),
-                m -> m.stats().acceptFailures());
-        counter(registry, "tcpproxy.buffer.waits", "times a connection found the relay buffer budget spent",
-                Tags.empty(), m -> m.stats().bufferWaits());
+                .tags(tags).register(registry));
+        proxyWide.add(counter(registry, "tcpproxy.connect.failures", "backend connects that failed or timed out",
+                Tags.empty(), m -> m.stats().connectFailures()));
+        proxyWide.add(counter(registry, "tcpproxy.accept.failures", "failed accepts (such as out of descriptors)",
+                Tags.empty(), m -> m.stats().acceptFailures()));
+        proxyWide.add(counter(registry, "tcpproxy.buffer.waits",
+                "times a connection found the relay buffer budget spent",
+                Tags.empty(), m -> m.stats().bufferWaits()));
         synchronized (this) {
             // The backends of now, not of a snapshot from before they changed.
             snapshot = proxy.stats();
@@ -158,6 +169,7 @@ public final class TcpProxyMetrics implements MeterBinder {
         }
         backendLock.lock();
         try {
+            proxyMeters.put(registry, proxyWide);
             Map<InetSocketAddress, List<Meter>> byBackend = backendMeters.get(registry);
             if (byBackend == null) {
                 backendMeters.put(registry, new HashMap<>());
@@ -172,6 +184,27 @@ public final class TcpProxyMetrics implements MeterBinder {
                 byBackend.values().removeIf(meters -> !meters.stream().allMatch(m -> there.contains(m.getId())));
             }
             matchLatest(true);
+        } finally {
+            backendLock.unlock();
+        }
+    }
+
+    /**
+     * Removes this binder's meters from every registry it was bound to: for a proxy that is
+     * closed, so that another can be bound in its place with the same tags. It cannot be bound
+     * again afterwards. Closing twice does nothing.
+     */
+    @Override
+    public void close() {
+        backendLock.lock();
+        try {
+            closed = true;
+            proxyMeters.forEach((registry, meters) -> meters.forEach(registry::remove));
+            backendMeters.forEach((registry, byBackend) -> byBackend.values()
+                    .forEach(meters -> meters.forEach(registry::remove)));
+            proxyMeters.clear();
+            backendMeters.clear();
+            boundTo.clear();
         } finally {
             backendLock.unlock();
         }
@@ -255,13 +288,17 @@ public final class TcpProxyMetrics implements MeterBinder {
     private void checkNotTakenByAnother(MeterRegistry registry) {
         backendLock.lock();
         try {
+            if (closed) {
+                throw new IllegalStateException("this TcpProxyMetrics is closed: bind a new one");
+            }
             if (boundTo.containsKey(registry)) {
                 return; // bound before, or being bound on another thread: the meters there are ours
             }
             for (Gauge g : registry.find("tcpproxy.connections.active").gauges()) {
                 if (Tags.of(g.getId().getTags()).equals(tags)) {
                     throw new IllegalStateException("tcpproxy meters with tags " + tags + " are registered already,"
-                            + " for another proxy: give each proxy tags of its own, such as Tags.of(\"proxy\", name)");
+                            + " for another proxy: give each proxy tags of its own, such as Tags.of(\"proxy\", name),"
+                            + " or close() the binder of a proxy that is gone");
                 }
             }
             boundTo.put(registry, Boolean.TRUE);

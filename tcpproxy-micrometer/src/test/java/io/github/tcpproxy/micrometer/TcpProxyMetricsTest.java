@@ -102,6 +102,32 @@ class TcpProxyMetricsTest {
         }
     }
 
+    /** A proxy restarted: close() the old binder, and the new one binds with the same tags. */
+    @Test
+    void closingABinderRemovesItsMetersSoAnotherCanTakeItsTags() throws Exception {
+        MeterRegistry registry = new SimpleMeterRegistry();
+        try (EchoServer echo = EchoServer.start()) {
+            try (RunningProxy old = proxyTo(echo).start()) {
+                TcpProxyMetrics metrics = new TcpProxyMetrics(old, Tags.of("proxy", "db"));
+                metrics.bindTo(registry);
+                assertThat(registry.find("tcpproxy.backend.connections").functionCounters()).hasSize(1);
+                metrics.close();
+                metrics.close(); // harmless
+                assertThat(registry.getMeters()).as("meters left after close()").isEmpty();
+                assertThatThrownBy(() -> metrics.bindTo(registry)).isInstanceOf(IllegalStateException.class)
+                        .hasMessageContaining("closed");
+            }
+            try (RunningProxy restarted = proxyTo(echo).start();
+                    Socket client = Sockets.connect(restarted.localAddress())) {
+                new TcpProxyMetrics(restarted, Tags.of("proxy", "db")).bindTo(registry);
+                EchoServer.assertEchoes(client, new byte[] {1});
+                // Snapshots serve 100 ms: wait for one taken after the connection.
+                Await.until("the restarted proxy's count read", Duration.ofSeconds(5),
+                        () -> registry.get("tcpproxy.connections").functionCounter().count() == 1.0);
+            }
+        }
+    }
+
     @Test
     void everyRegistryBoundToGetsTheBackendMetersOnce() throws Exception {
         MeterRegistry first = new SimpleMeterRegistry();
