@@ -76,22 +76,24 @@ public final class TcpProxyMetrics implements MeterBinder, AutoCloseable {
 
     private final RunningProxy proxy;
     private final Tags tags;
-    /**
-     * Guards the maps of meters and registries, {@link #closed}, and the registering and
-     * removing of backend meters.
-     */
+    /** Guards the maps of meters, {@link #closed}, and the registering and removing of backend meters. */
     private final ReentrantLock backendLock = new ReentrantLock();
     /**
      * Per registry bound to, the meters registered there for each backend. Weak keys: a registry
      * dropped by its user must not be kept by this binder (registries compare by identity).
      */
     private final Map<MeterRegistry, Map<InetSocketAddress, List<Meter>>> backendMeters = new WeakHashMap<>();
-    /** The registries this binder has started binding to (weak keys, as above). */
-    private final Map<MeterRegistry, Boolean> boundTo = new WeakHashMap<>();
     /** Per registry bound to, the proxy-wide meters registered there (weak keys, as above). */
     private final Map<MeterRegistry, List<Meter>> proxyMeters = new WeakHashMap<>();
     /** Set by {@link #close()}: no more binding. */
     private boolean closed;
+    /**
+     * What the registry holds to keep this binder reachable (see {@link #bindTo}); emptied by
+     * {@link #close()}, since a registry's listeners cannot be removed.
+     */
+    private final KeepAlive keepAlive = new KeepAlive(this);
+    /** Set while {@link #checkOurs} reads a gauge: the binder whose function answers is put in it. */
+    private static final ThreadLocal<TcpProxyMetrics[]> PROBE = new ThreadLocal<>();
     /** The snapshot whose backends the backend meters match; a newer one is matched at the next read. */
     private volatile ProxyStats matched;
     private ProxyStats snapshot;
@@ -125,10 +127,12 @@ public final class TcpProxyMetrics implements MeterBinder, AutoCloseable {
      */
     @Override
     public void bindTo(MeterRegistry registry) {
-        checkNotTakenByAnother(registry);
+        checkNotClosed();
         List<Meter> proxyWide = new ArrayList<>();
-        proxyWide.add(gauge(registry, "tcpproxy.connections.active", "client connections open now", Tags.empty(),
-                m -> m.stats().activeConnections()));
+        Meter active = gauge(registry, "tcpproxy.connections.active", "client connections open now", Tags.empty(),
+                m -> m.answerProbe() ? 0 : m.stats().activeConnections());
+        checkOurs(active);
+        proxyWide.add(active);
         proxyWide.add(counter(registry, "tcpproxy.connections", "client connections served since start", Tags.empty(),
                 m -> m.stats().totalConnections()));
         proxyWide.add(counter(registry, "tcpproxy.connections.refused", "clients refused", Tags.of("reason", "denied"),
@@ -176,7 +180,7 @@ public final class TcpProxyMetrics implements MeterBinder, AutoCloseable {
                 // Micrometer holds a meter's object weakly, and the usual one-line bindTo keeps no
                 // reference to this binder: a listener is held by the registry whatever its
                 // filters let through (a registry that keeps no gauge would otherwise let it go).
-                registry.config().onMeterRemoved(this::keptByTheRegistry);
+                registry.config().onMeterRemoved(keepAlive::meterRemoved);
             } else {
                 // Meters removed from the registry meanwhile (clear(), say) are registered again.
                 Set<Meter.Id> there = new HashSet<>();
@@ -204,14 +208,23 @@ public final class TcpProxyMetrics implements MeterBinder, AutoCloseable {
                     .forEach(meters -> meters.forEach(registry::remove)));
             proxyMeters.clear();
             backendMeters.clear();
-            boundTo.clear();
+            keepAlive.binder = null;
         } finally {
             backendLock.unlock();
         }
     }
 
-    /** The registry's reference to this binder (see {@link #bindTo}); nothing to do on a removal. */
-    private void keptByTheRegistry(Meter removed) {
+    /** Held by the registries bound to, as a listener, to keep the binder reachable until closed. */
+    private static final class KeepAlive {
+        volatile TcpProxyMetrics binder;
+
+        KeepAlive(TcpProxyMetrics binder) {
+            this.binder = binder;
+        }
+
+        void meterRemoved(Meter removed) {
+            // Nothing to do: being held is the point.
+        }
     }
 
     /**
@@ -281,30 +294,47 @@ public final class TcpProxyMetrics implements MeterBinder, AutoCloseable {
                         m -> m.backend(address, BackendStatus::effectiveWeight)));
     }
 
-    /**
-     * Best effort (two binders binding at the same instant both pass): the meters of another
-     * binder with the same tags would be handed to this one by the registry.
-     */
-    private void checkNotTakenByAnother(MeterRegistry registry) {
+    private void checkNotClosed() {
         backendLock.lock();
         try {
             if (closed) {
                 throw new IllegalStateException("this TcpProxyMetrics is closed: bind a new one");
             }
-            if (boundTo.containsKey(registry)) {
-                return; // bound before, or being bound on another thread: the meters there are ours
-            }
-            for (Gauge g : registry.find("tcpproxy.connections.active").gauges()) {
-                if (Tags.of(g.getId().getTags()).equals(tags)) {
-                    throw new IllegalStateException("tcpproxy meters with tags " + tags + " are registered already,"
-                            + " for another proxy: give each proxy tags of its own, such as Tags.of(\"proxy\", name),"
-                            + " or close() the binder of a proxy that is gone");
-                }
-            }
-            boundTo.put(registry, Boolean.TRUE);
         } finally {
             backendLock.unlock();
         }
+    }
+
+    /**
+     * Whether the gauge the registry handed back is this binder's: registering a meter whose
+     * name and tags (after the registry's own filters, such as common tags) are taken returns the
+     * meter already there, so another proxy's binder with the same tags would get that one's
+     * meters and its own figures would never be seen. Reading the gauge with a probe set tells
+     * whose function answers.
+     */
+    private void checkOurs(Meter active) {
+        TcpProxyMetrics[] answered = new TcpProxyMetrics[1];
+        PROBE.set(answered);
+        try {
+            ((Gauge) active).value();
+        } finally {
+            PROBE.remove();
+        }
+        if (answered[0] != null && answered[0] != this) {
+            throw new IllegalStateException("tcpproxy meters with tags " + tags + " are registered already,"
+                    + " for another proxy: give each proxy tags of its own, such as Tags.of(\"proxy\", name),"
+                    + " or close() the binder of a proxy that is gone");
+        }
+    }
+
+    /** Answers {@link #checkOurs}'s probe, if one is set on this thread. */
+    private boolean answerProbe() {
+        TcpProxyMetrics[] probe = PROBE.get();
+        if (probe == null) {
+            return false;
+        }
+        probe[0] = this;
+        return true;
     }
 
     private Meter gauge(MeterRegistry registry, String name, String description, Tags extra,

@@ -128,6 +128,44 @@ class TcpProxyMetricsTest {
         }
     }
 
+    /**
+     * A registry with common tags (as Spring Boot sets them) adds them to every meter's id, so a
+     * check comparing tags never saw the first proxy's meters: the second got them, silently.
+     */
+    @Test
+    void aSecondProxyWithTheSameTagsIsRefusedAlsoUnderCommonTags() throws Exception {
+        MeterRegistry registry = new SimpleMeterRegistry();
+        registry.config().commonTags("application", "shop");
+        try (EchoServer echo = EchoServer.start();
+                RunningProxy first = proxyTo(echo).start();
+                RunningProxy second = proxyTo(echo).start()) {
+            new TcpProxyMetrics(first, Tags.of("proxy", "one")).bindTo(registry);
+            assertThatThrownBy(() -> new TcpProxyMetrics(second, Tags.of("proxy", "one")).bindTo(registry))
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("registered already");
+            new TcpProxyMetrics(second, Tags.of("proxy", "two")).bindTo(registry);
+        }
+    }
+
+    /** The registry's listener kept a closed binder, and with it its proxy, for ever. */
+    @Test
+    void aClosedBinderIsNotKeptByTheRegistry() throws Exception {
+        MeterRegistry registry = new SimpleMeterRegistry();
+        WeakReference<TcpProxyMetrics> closed;
+        try (EchoServer echo = EchoServer.start();
+                RunningProxy proxy = proxyTo(echo).start()) {
+            TcpProxyMetrics metrics = new TcpProxyMetrics(proxy, Tags.of("proxy", "db"));
+            metrics.bindTo(registry);
+            metrics.close();
+            closed = new WeakReference<>(metrics);
+            metrics = null;
+        }
+        for (int i = 0; i < 20 && closed.get() != null; i++) {
+            System.gc();
+        }
+        assertThat(closed.get()).as("a closed binder after System.gc(), its registry still in use").isNull();
+        assertThat(registry.getMeters()).isEmpty();
+    }
+
     @Test
     void everyRegistryBoundToGetsTheBackendMetersOnce() throws Exception {
         MeterRegistry first = new SimpleMeterRegistry();

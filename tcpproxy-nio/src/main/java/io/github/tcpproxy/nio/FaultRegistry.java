@@ -12,7 +12,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -342,31 +341,11 @@ final class FaultRegistry {
         await(done, what);
     }
 
-    /**
-     * Waits for the reactors to have done {@code what}. An interrupt does not end the wait: the
-     * change is under way on the reactors (a fault added or removed), and throwing would tell the
-     * caller it failed; the interrupt is kept for the caller to see. The wait is bounded anyway.
-     */
+    /** Waits for the reactors to have done {@code what}, through interrupts (the change is under way). */
     private void await(CountDownLatch done, String what) {
-        boolean interrupted = false;
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(REACTOR_WAIT_MILLIS);
-        try {
-            while (true) {
-                long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-                try {
-                    if (left <= 0 || !proxy.awaitReactors(done, left, what)) {
-                        throw new TcpProxyException("the reactors did not " + what + " within "
-                                + REACTOR_WAIT_MILLIS + " ms", null);
-                    }
-                    return;
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
+        if (!proxy.awaitReactorsThroughInterrupts(done, REACTOR_WAIT_MILLIS, what)) {
+            throw new TcpProxyException("the reactors did not " + what + " within " + REACTOR_WAIT_MILLIS + " ms",
+                    null);
         }
     }
 }

@@ -200,7 +200,10 @@ final class NioProxy implements RunningProxy {
         }
     }
 
-    /** Stops or starts listening (faults that refuse clients, disable/enable); waits until done. */
+    /**
+     * Stops or starts listening (faults that refuse clients, disable/enable); waits until done,
+     * through interrupts (the change is under way: see {@link #awaitReactorsThroughInterrupts}).
+     */
     void setListening(boolean listening) {
         try {
             onEveryAcceptor(listening);
@@ -210,9 +213,6 @@ final class NioProxy implements RunningProxy {
         } catch (TimeoutException e) {
             throw new TcpProxyException("the acceptor did not " + (listening ? "start" : "stop") + " listening within "
                     + REACTOR_WAIT_MILLIS + " ms", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new TcpProxyException("interrupted waiting for the acceptor", e);
         }
         log.info("{} listening on {}", listening ? "started" : "stopped", Addresses.format(localAddress));
     }
@@ -248,8 +248,33 @@ final class NioProxy implements RunningProxy {
         return true;
     }
 
+    /**
+     * Like {@link #awaitReactors}, but an interrupt does not end the wait: the change the tasks
+     * make is under way, and giving up would tell the caller it failed when it did not, or leave
+     * it half-made (a fault in force without a handle, {@code isEnabled()} wrong). The interrupt
+     * status is kept for the caller. Still bounded by {@code millis}.
+     */
+    boolean awaitReactorsThroughInterrupts(CountDownLatch done, long millis, String what) {
+        boolean interrupted = false;
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+        try {
+            while (true) {
+                long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                try {
+                    return left > 0 && awaitReactors(done, left, what);
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
     /** Has every acceptor start or stop listening, on its own reactor, and waits for all of them. */
-    private void onEveryAcceptor(boolean listening) throws ExecutionException, TimeoutException, InterruptedException {
+    private void onEveryAcceptor(boolean listening) throws ExecutionException, TimeoutException {
         CountDownLatch done = new CountDownLatch(acceptors.length);
         AtomicReference<Exception> failure = new AtomicReference<>();
         for (Acceptor acceptor : acceptors) {
@@ -266,7 +291,7 @@ final class NioProxy implements RunningProxy {
         String what = listening ? "start listening" : "stop listening";
         boolean finished;
         try {
-            finished = awaitReactors(done, REACTOR_WAIT_MILLIS, what);
+            finished = awaitReactorsThroughInterrupts(done, REACTOR_WAIT_MILLIS, what);
         } catch (IllegalStateException closed) {
             if (!listening) {
                 return; // closed meanwhile: not listening, as asked
@@ -672,7 +697,7 @@ final class NioProxy implements RunningProxy {
         return interrupted;
     }
 
-    private void stopAccepting() throws InterruptedException {
+    private void stopAccepting() {
         try {
             onEveryAcceptor(false); // for good: close() has made isRunning() false first
         } catch (ExecutionException | TimeoutException e) {
@@ -710,10 +735,22 @@ final class NioProxy implements RunningProxy {
         }
     }
 
+    /**
+     * Waits for the close() under way to finish; an interrupt cuts its drain short, as it would
+     * the first close()'s, and is kept for the caller.
+     */
     private void awaitTermination() {
-        try {
-            terminated.await();
-        } catch (InterruptedException e) {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                terminated.await();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+                shortenDrain(Duration.ZERO);
+            }
+        }
+        if (interrupted) {
             Thread.currentThread().interrupt();
         }
     }

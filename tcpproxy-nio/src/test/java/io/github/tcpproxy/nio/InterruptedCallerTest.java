@@ -7,6 +7,8 @@ import io.github.tcpproxy.ConnectionListener;
 import io.github.tcpproxy.RunningProxy;
 import io.github.tcpproxy.fault.FaultHandle;
 import io.github.tcpproxy.fault.Faults;
+import io.github.tcpproxy.testing.Async;
+import io.github.tcpproxy.testing.Await;
 import io.github.tcpproxy.testing.EchoServer;
 import io.github.tcpproxy.testing.Sockets;
 import java.net.InetSocketAddress;
@@ -66,6 +68,71 @@ class InterruptedCallerTest {
                 }
                 assertThat(Loopback.proxyThreads()).as("threads left after close()").isEmpty();
                 assertThat(proxy.stats().activeConnections()).isZero();
+            } finally {
+                proxy.close(Duration.ZERO);
+            }
+        }
+    }
+
+    /**
+     * disable(), enable() and a refusing fault wait for the acceptors, which threw when
+     * interrupted, half-way: disable() left every client refused while isEnabled() said true.
+     */
+    @Test
+    void interruptedDisableEnableAndRefusingFaultsFinish() throws Exception {
+        try (EchoServer echo = EchoServer.start();
+                RunningProxy proxy = Loopback.proxyTo(echo).start()) {
+            Thread.currentThread().interrupt();
+            try {
+                proxy.disable();
+            } finally {
+                assertThat(Thread.interrupted()).as("interrupt status kept").isTrue();
+            }
+            assertThat(proxy.isEnabled()).isFalse();
+
+            Thread.currentThread().interrupt();
+            try {
+                proxy.enable();
+            } finally {
+                assertThat(Thread.interrupted()).isTrue();
+            }
+            assertThat(proxy.isEnabled()).isTrue();
+            try (Socket client = Sockets.connect(proxy.localAddress())) {
+                EchoServer.assertEchoes(client, new byte[] {1});
+            }
+
+            Thread.currentThread().interrupt();
+            FaultHandle refusing;
+            try {
+                refusing = proxy.addFault(Faults.refuseConnections());
+            } finally {
+                assertThat(Thread.interrupted()).isTrue();
+            }
+            assertThat(proxy.faults()).containsExactly(refusing);
+            refusing.close();
+        }
+    }
+
+    /** A second close() while the first drains, interrupted, returned before the proxy had stopped. */
+    @Test
+    void anInterruptedSecondCloseCutsTheDrainShortAndWaitsForTheStop() throws Exception {
+        try (EchoServer echo = EchoServer.start()) {
+            NioProxy proxy = (NioProxy) Loopback.proxyTo(echo).drainTimeout(Duration.ofSeconds(30)).start();
+            try (Socket open = Sockets.connect(proxy.localAddress())) {
+                EchoServer.assertEchoes(open, new byte[] {1});
+                CompletableFuture<Void> first = Async.start("first-close", () -> {
+                    proxy.close(); // drains for up to 30 s: the connection stays open
+                    return null;
+                });
+                Await.until("the first close() has begun", Duration.ofSeconds(10), () -> !proxy.isRunning());
+                Thread.currentThread().interrupt();
+                try {
+                    proxy.close();
+                } finally {
+                    assertThat(Thread.interrupted()).as("interrupt status kept").isTrue();
+                }
+                assertThat(proxy.isTerminated()).as("stopped when the second close() returned").isTrue();
+                first.get(10, TimeUnit.SECONDS);
             } finally {
                 proxy.close(Duration.ZERO);
             }
