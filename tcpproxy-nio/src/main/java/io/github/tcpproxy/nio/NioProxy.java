@@ -66,6 +66,8 @@ final class NioProxy implements RunningProxy {
     private final AtomicLong connectionIds = new AtomicLong();
     /** Client connections accepted and not yet ended, for the drain in close(). */
     private final AtomicInteger open = new AtomicInteger();
+    /** Client connections admitted since start (counted with {@link #open}, so never below it). */
+    private final AtomicLong admitted = new AtomicLong();
     private final Object drainLock = new Object();
     /** When the drain in close() gives up; a later close(shorter) may bring it forward. Guarded by drainLock. */
     private long drainDeadline;
@@ -433,6 +435,7 @@ final class NioProxy implements RunningProxy {
         synchronized (admitLock) {
             RefusalReason refusal = admission.admit(client, System.nanoTime());
             if (refusal == null) {
+                admitted.incrementAndGet();
                 open.incrementAndGet();
             }
             return refusal;
@@ -456,7 +459,7 @@ final class NioProxy implements RunningProxy {
 
     @Override
     public ProxyStats stats() {
-        long accepted = 0;
+        int active = open.get(); // first: admitted only grows, so the total read after is not below it
         long up = 0;
         long down = 0;
         long buffered = 0;
@@ -480,7 +483,6 @@ final class NioProxy implements RunningProxy {
             rate += r.refusedRateLimited;
             idle += r.idleTimeouts;
             halfClosed += r.halfClosedTimeouts;
-            accepted += r.accepted;
             up += r.bytesUp;
             down += r.bytesDown;
             buffered += r.buffered;
@@ -490,7 +492,7 @@ final class NioProxy implements RunningProxy {
         }
         // Open now: the one atomic count, not accepted - closed summed over the reactors, which a
         // connection accepted and closed between the two reads made too low (hiding open ones).
-        return new ProxyStats(open.get(), accepted, up, down, buffered, failures, noBackend,
+        return new ProxyStats(active, admitted.get(), up, down, buffered, failures, noBackend,
                 acceptFailures, denied, maxConns, maxPerClient, rate, idle, halfClosed, proxyProtocolErrors,
                 bufferWaits, backends());
     }

@@ -68,6 +68,7 @@ final class Reactor implements Runnable {
     private long lastBufferWaitLog = System.nanoTime() - TimeUnit.SECONDS.toNanos(10);
 
     // Counters: written by this reactor's thread only, read by stats() on any thread.
+    /** Clients this reactor took over: how the accepting is shared out (the proxy counts the total). */
     volatile long accepted;
     volatile long bytesUp;
     volatile long bytesDown;
