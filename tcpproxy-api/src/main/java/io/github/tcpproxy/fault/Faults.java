@@ -252,7 +252,8 @@ public final class Faults {
         return d.compareTo(MAX_DELAY) >= 0 ? MAX_DELAY.toNanos() : d.toNanos();
     }
 
-    private static final Duration MAX_DELAY = Duration.ofNanos(1L << 62);
+    private static final long MAX_DELAY_NANOS = 1L << 62;
+    private static final Duration MAX_DELAY = Duration.ofNanos(MAX_DELAY_NANOS);
 
     /** {@code d} for a fault's name: "250 ms", or ISO-8601 when too long for milliseconds. */
     private static String ms(Duration d) {
@@ -338,7 +339,9 @@ public final class Faults {
             }
             double offset = distribution == Jitter.NORMAL ? random.nextGaussian() * spread
                     : (random.nextDouble() * 2 - 1) * spread;
-            return Math.max(0, base + (long) offset);
+            // In double, cut to [0, 2^62]: base + a long offset could wrap round for huge values.
+            double delay = base + offset;
+            return delay <= 0 ? 0 : delay >= MAX_DELAY_NANOS ? MAX_DELAY_NANOS : (long) delay;
         }
     }
 
