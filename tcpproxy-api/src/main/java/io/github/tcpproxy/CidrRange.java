@@ -19,11 +19,8 @@ import java.util.regex.Pattern;
  * as IPv4 addresses.
  */
 public final class CidrRange {
-    /**
-     * Four numbers of 0-255 without leading zeros: a number above 255 made getByName look a name
-     * up, and "010" is 10 to Java but 8 to inet_aton and so to iptables: ambiguous, so refused.
-     */
-    private static final Pattern IPV4 = Pattern.compile("(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}");
+    /** Unambiguous IPv4 text only: anything else could make getByName look a name up. */
+    private static final Pattern IPV4 = Pattern.compile(Addresses.IPV4_LITERAL);
     private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:.]+");
 
     private final byte[] network;

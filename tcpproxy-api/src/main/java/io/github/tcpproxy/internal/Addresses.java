@@ -8,6 +8,14 @@ import java.util.Arrays;
 
 /** Parses and formats {@code host:port} strings, IPv6 literals in brackets included. */
 public final class Addresses {
+    /**
+     * A regular expression for an IPv4 address in its one unambiguous form: four numbers of
+     * 0-255 without leading zeros ("010" is 10 to Java but 8 to {@code inet_aton}, and a number
+     * above 255 makes {@link InetAddress#getByName} look the text up as a host name).
+     */
+    public static final String IPV4_LITERAL =
+            "(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}";
+
     private Addresses() {
     }
 

@@ -32,15 +32,13 @@ final class ProxyHeader {
     private static final byte[] V1_PREFIX = "PROXY ".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] V2_SIGNATURE = {
         0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A};
-    private static final String IPV4_TEXT =
-            "(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}";
-    private static final Pattern IPV4 = Pattern.compile(IPV4_TEXT);
+    private static final Pattern IPV4 = Pattern.compile(Addresses.IPV4_LITERAL);
     /**
      * Groups of at most 4 hex digits (the specification's form; the JDK would take more, and
      * leading zeros in an IPv4 tail), so starting with a hex digit or ':', which is what makes
      * InetAddress.getByName read a literal; it then checks the rest (one "::", group count).
      */
-    private static final Pattern IPV6 = Pattern.compile("([0-9A-Fa-f]{0,4}:){2,8}([0-9A-Fa-f]{0,4}|" + IPV4_TEXT + ")");
+    private static final Pattern IPV6 = Pattern.compile("([0-9A-Fa-f]{0,4}:){2,8}([0-9A-Fa-f]{0,4}|" + Addresses.IPV4_LITERAL + ")");
     private static final Pattern PORT = Pattern.compile("0|[1-9]\\d{0,4}");
 
     /** A header that breaks the specification; the message says how. */
