@@ -232,40 +232,32 @@ final class NioProxy implements RunningProxy {
     /**
      * Waits for {@code done}, counted down by tasks posted to the reactors, for at most
      * {@code millis}. A reactor stopped by close() never runs a task posted after it stopped: a
-     * wait that would outlast the proxy fails as soon as the proxy has closed instead.
+     * wait that would outlast the proxy fails as soon as the proxy has closed instead. An
+     * interrupt does not end the wait: the change the tasks make is under way, and giving up
+     * would tell the caller it failed when it did not, or leave it half-made (a fault in force
+     * without a handle, {@code isEnabled()} wrong); the interrupt status is kept for the caller.
      *
      * @return false if the time ran out
      * @throws IllegalStateException naming {@code what} if the proxy closed first
-     */
-    boolean awaitReactors(CountDownLatch done, long millis, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
-        while (!done.await(CLOSED_CHECK_MILLIS, TimeUnit.MILLISECONDS)) {
-            if (isTerminated()) {
-                throw new IllegalStateException(what + ": the proxy is closed");
-            }
-            if (System.nanoTime() - deadline >= 0) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /**
-     * Like {@link #awaitReactors}, but an interrupt does not end the wait: the change the tasks
-     * make is under way, and giving up would tell the caller it failed when it did not, or leave
-     * it half-made (a fault in force without a handle, {@code isEnabled()} wrong). The interrupt
-     * status is kept for the caller. Still bounded by {@code millis}.
      */
     boolean awaitReactorsThroughInterrupts(CountDownLatch done, long millis, String what) {
         boolean interrupted = false;
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
         try {
             while (true) {
-                long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
                 try {
-                    return left > 0 && awaitReactors(done, left, what);
+                    if (done.await(CLOSED_CHECK_MILLIS, TimeUnit.MILLISECONDS)) {
+                        return true;
+                    }
                 } catch (InterruptedException e) {
-                    interrupted = true;
+                    interrupted = true; // cleared by the throw: the next await waits again
+                    continue;
+                }
+                if (isTerminated()) {
+                    throw new IllegalStateException(what + ": the proxy is closed");
+                }
+                if (System.nanoTime() - deadline >= 0) {
+                    return false;
                 }
             }
         } finally {
