@@ -4,6 +4,7 @@ import io.github.tcpproxy.fault.Fault;
 import io.github.tcpproxy.fault.FaultHandle;
 import io.github.tcpproxy.fault.FaultTarget;
 import io.github.tcpproxy.fault.FlowDirection;
+import io.github.tcpproxy.internal.Nanos;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
@@ -260,9 +261,7 @@ public interface RunningProxy extends AutoCloseable {
         if (timeout == null || timeout.isNegative()) {
             throw new IllegalArgumentException("timeout " + timeout + " must be zero or positive");
         }
-        // Cut to 2^62 ns (some 146 years): toNanos() would throw for longer, and the sum wrap.
-        long deadline = System.nanoTime() + (timeout.compareTo(Duration.ofNanos(1L << 62)) < 0
-                ? timeout.toNanos() : 1L << 62);
+        long deadline = System.nanoTime() + Nanos.of(timeout); // toNanos() would throw for very long ones
         long pause = 1_000_000L;
         while (!condition.getAsBoolean()) {
             long left = deadline - System.nanoTime();

@@ -1,5 +1,6 @@
 package io.github.tcpproxy.fault;
 
+import io.github.tcpproxy.internal.Nanos;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.random.RandomGenerator;
@@ -241,23 +242,12 @@ public final class Faults {
         if (d.isNegative()) {
             throw new IllegalArgumentException(what + " " + d + " must not be negative");
         }
-        return saturatedNanos(d);
+        return Nanos.of(d); // cut as the engine cuts its own timeouts
     }
-
-    /**
-     * {@code d} in nanoseconds, cut to 2^62 ns (some 146 years) as the engine cuts its own
-     * timeouts: so that {@code nanoTime() + d} neither throws nor wraps into the past.
-     */
-    static long saturatedNanos(Duration d) {
-        return d.compareTo(MAX_DELAY) >= 0 ? MAX_DELAY.toNanos() : d.toNanos();
-    }
-
-    private static final long MAX_DELAY_NANOS = 1L << 62;
-    private static final Duration MAX_DELAY = Duration.ofNanos(MAX_DELAY_NANOS);
 
     /** {@code d} for a fault's name: "250 ms", or ISO-8601 when too long for milliseconds. */
     private static String ms(Duration d) {
-        return d.compareTo(MAX_DELAY) < 0 ? d.toMillis() + " ms" : d.toString();
+        return Nanos.isCut(d) ? d.toString() : d.toMillis() + " ms";
     }
 
     private static int index(FlowDirection flow) {
@@ -341,7 +331,7 @@ public final class Faults {
                     : (random.nextDouble() * 2 - 1) * spread;
             // In double, cut to [0, 2^62]: base + a long offset could wrap round for huge values.
             double delay = base + offset;
-            return delay <= 0 ? 0 : delay >= MAX_DELAY_NANOS ? MAX_DELAY_NANOS : (long) delay;
+            return delay <= 0 ? 0 : delay >= Nanos.MAX ? Nanos.MAX : (long) delay;
         }
     }
 

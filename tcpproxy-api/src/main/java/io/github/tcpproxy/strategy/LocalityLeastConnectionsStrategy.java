@@ -1,5 +1,6 @@
 package io.github.tcpproxy.strategy;
 
+import io.github.tcpproxy.internal.Nanos;
 import io.github.tcpproxy.spi.BackendView;
 import io.github.tcpproxy.spi.SelectionContext;
 import io.github.tcpproxy.spi.Strategy;
@@ -89,9 +90,7 @@ public final class LocalityLeastConnectionsStrategy implements Strategy {
         if (d == null || d.isNegative() || d.isZero()) {
             throw new IllegalArgumentException(what + " must be a positive duration, not " + d);
         }
-        // Cut to 2^62 ns (some 146 years: as good as never) rather than an ArithmeticException,
-        // and so that now + it cannot wrap into the past.
-        return d.compareTo(Duration.ofNanos(1L << 62)) >= 0 ? 1L << 62 : d.toNanos();
+        return Nanos.of(d); // cut (some 146 years: as good as never), not an ArithmeticException
     }
 
     /** The backend in {@code backends} with the same address as {@code b}, or null. */

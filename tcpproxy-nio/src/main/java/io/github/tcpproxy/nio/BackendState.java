@@ -2,6 +2,7 @@ package io.github.tcpproxy.nio;
 
 import io.github.tcpproxy.Backend;
 import io.github.tcpproxy.BackendStatus;
+import io.github.tcpproxy.internal.Nanos;
 import io.github.tcpproxy.spi.BackendView;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -130,11 +131,11 @@ final class BackendState implements BackendView {
         int maxFails = proxy.config.maxFails();
         int inARow = failuresInARow.incrementAndGet();
         if (maxFails > 0 && inARow >= maxFails) {
-            passiveDownUntil = System.nanoTime() + NioProxy.nanos(proxy.config.failTimeout());
+            passiveDownUntil = System.nanoTime() + Nanos.of(proxy.config.failTimeout());
             if (!passiveDown) {
                 passiveDown = true;
                 log.warn("backend {} is down: {} connect failure(s) in a row; retrying in {} ms", name(),
-                        inARow, TimeUnit.NANOSECONDS.toMillis(NioProxy.nanos(proxy.config.failTimeout())));
+                        inARow, TimeUnit.NANOSECONDS.toMillis(Nanos.of(proxy.config.failTimeout())));
             }
         }
     }

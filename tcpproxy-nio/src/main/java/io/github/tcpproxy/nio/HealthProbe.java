@@ -1,6 +1,7 @@
 package io.github.tcpproxy.nio;
 
 import io.github.tcpproxy.HealthCheck;
+import io.github.tcpproxy.internal.Nanos;
 import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetSocketAddress;
@@ -47,7 +48,7 @@ final class HealthProbe implements Handler {
                 return;
             }
             channel.register(reactor.selector, SelectionKey.OP_CONNECT, this);
-            timer = reactor.timers.schedule(System.nanoTime() + NioProxy.nanos(check.timeout()),
+            timer = reactor.timers.schedule(System.nanoTime() + Nanos.of(check.timeout()),
                     () -> done(false, "connect timed out after " + check.timeout().toMillis() + " ms"));
         } catch (IOException e) {
             done(false, e.toString());
@@ -74,7 +75,7 @@ final class HealthProbe implements Handler {
             return;
         }
         backend.checkResult(ok, detail);
-        timer = reactor.timers.schedule(System.nanoTime() + NioProxy.nanos(check.interval()), this::probe);
+        timer = reactor.timers.schedule(System.nanoTime() + Nanos.of(check.interval()), this::probe);
     }
 
     private void closeChannel() {

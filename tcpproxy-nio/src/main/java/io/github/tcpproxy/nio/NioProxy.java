@@ -11,6 +11,7 @@ import io.github.tcpproxy.fault.Fault;
 import io.github.tcpproxy.fault.FaultHandle;
 import io.github.tcpproxy.fault.FaultTarget;
 import io.github.tcpproxy.internal.Addresses;
+import io.github.tcpproxy.internal.Nanos;
 import io.github.tcpproxy.spi.BackendView;
 import io.github.tcpproxy.spi.ProxyConfig;
 import io.github.tcpproxy.spi.Strategy;
@@ -79,13 +80,13 @@ final class NioProxy implements RunningProxy {
 
     private NioProxy(ProxyConfig config, List<ServerSocketChannel> servers) throws IOException {
         this.config = config;
-        this.connectTimeoutNanos = nanos(config.connectTimeout());
-        this.slowStartNanos = nanos(config.slowStart());
-        this.idleTimeoutNanos = nanos(config.idleTimeout());
+        this.connectTimeoutNanos = Nanos.of(config.connectTimeout());
+        this.slowStartNanos = Nanos.of(config.slowStart());
+        this.idleTimeoutNanos = Nanos.of(config.idleTimeout());
         this.bufferBudget = config.maxBufferMemory() > 0 ? new BufferBudget(config.maxBufferMemory())
                 : BufferBudget.shared();
-        this.halfClosedTimeoutNanos = nanos(config.halfClosedTimeout());
-        this.proxyProtocolTimeoutNanos = nanos(config.proxyProtocolTimeout());
+        this.halfClosedTimeoutNanos = Nanos.of(config.halfClosedTimeout());
+        this.proxyProtocolTimeoutNanos = Nanos.of(config.proxyProtocolTimeout());
         this.sendProxyProtocol = switch (config.sendProxyProtocol()) {
             case OFF -> 0;
             case V1 -> 1;
@@ -135,18 +136,6 @@ final class NioProxy implements RunningProxy {
         } catch (IOException e) {
             log.debug("could not open a socket channel at start-up", e);
         }
-    }
-
-    /**
-     * The longest time the engine keeps as nanoseconds: 2^62 ns, about 146 years. Longer
-     * durations are cut to it, so that {@code System.nanoTime() + d} can neither throw nor wrap
-     * into the past (which would fire a far-away deadline at once).
-     */
-    static final long MAX_NANOS = 1L << 62;
-
-    /** {@code d} in nanoseconds, at most {@link #MAX_NANOS}. */
-    static long nanos(Duration d) {
-        return d.compareTo(Duration.ofNanos(MAX_NANOS)) >= 0 ? MAX_NANOS : d.toNanos();
     }
 
     static NioProxy start(ProxyConfig config) {
@@ -701,7 +690,7 @@ final class NioProxy implements RunningProxy {
 
     private void drain(Duration drainTimeout) throws InterruptedException {
         synchronized (drainLock) {
-            bringDrainDeadlineForward(System.nanoTime() + nanos(drainTimeout));
+            bringDrainDeadlineForward(System.nanoTime() + Nanos.of(drainTimeout));
             while (open.get() > 0) {
                 long left = drainDeadline - System.nanoTime();
                 if (left <= 0) {
@@ -716,7 +705,7 @@ final class NioProxy implements RunningProxy {
     /** A close() while another one drains: brings its deadline forward if this drain time is shorter. */
     private void shortenDrain(Duration drainTimeout) {
         synchronized (drainLock) {
-            bringDrainDeadlineForward(System.nanoTime() + nanos(drainTimeout));
+            bringDrainDeadlineForward(System.nanoTime() + Nanos.of(drainTimeout));
             drainLock.notifyAll();
         }
     }
