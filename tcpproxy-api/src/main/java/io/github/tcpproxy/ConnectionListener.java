@@ -35,7 +35,8 @@ public interface ConnectionListener {
     }
 
     /**
-     * A client was accepted and closed at once without being served; it has no id.
+     * A client was accepted and closed at once without being served; it has no id. Called just
+     * before its socket is closed, so a client that sees its connection end has been reported.
      *
      * @param client the client's address
      * @param reason why

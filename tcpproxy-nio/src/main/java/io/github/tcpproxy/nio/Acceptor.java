@@ -105,13 +105,17 @@ final class Acceptor implements Handler {
 
     /** Closes a client that may not be served, counts it, and logs at most once a second. */
     private void refuse(SocketChannel client, InetSocketAddress address, RefusalReason reason) {
-        // Counted before the close, so that a client that sees its connection end sees it counted.
+        // Counted and told to the listeners before the close, so that whoever sees the client's
+        // connection end (a test, the client itself) finds it counted and reported.
         switch (reason) {
             case DENIED -> reactor.refusedDenied++;
             case MAX_CONNECTIONS -> reactor.refusedMaxConnections++;
             case MAX_CONNECTIONS_PER_CLIENT -> reactor.refusedMaxConnectionsPerClient++;
             case RATE_LIMITED -> reactor.refusedRateLimited++;
             default -> throw new AssertionError(reason);
+        }
+        if (proxy.events != null) {
+            proxy.events.refused(address, reason);
         }
         Reactor.closeQuietly(client);
         refusedSinceLog++;
@@ -121,9 +125,6 @@ final class Acceptor implements Handler {
                     Addresses.format(proxy.localAddress()), Addresses.format(address), describe(reason));
             lastRefusalLog = now;
             refusedSinceLog = 0;
-        }
-        if (proxy.events != null) {
-            proxy.events.refused(address, reason);
         }
     }
 

@@ -15,10 +15,13 @@ import io.github.tcpproxy.testing.ScriptedServer;
 import io.github.tcpproxy.testing.Sockets;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -122,6 +125,32 @@ class ListenerTest {
                 Socket client = Sockets.connect(proxy.localAddress())) {
             LimitsTest.assertClosedByProxy(client, "denied client");
             assertThat(recorder.events.poll(10, TimeUnit.SECONDS)).isEqualTo("refused DENIED");
+        }
+    }
+
+    @Test
+    void aRefusalIsReportedBeforeTheClientSeesItsConnectionEnd() throws Exception {
+        // The listener looks at the refused client's own socket: closed by the proxy already, it
+        // reads the end of the stream (-1); not yet, it reads nothing (0).
+        CompletableFuture<SocketChannel> refusedClient = new CompletableFuture<>();
+        CompletableFuture<Integer> seenByListener = new CompletableFuture<>();
+        ConnectionListener listener = new ConnectionListener() {
+            @Override
+            public void refused(InetSocketAddress client, RefusalReason reason) {
+                try {
+                    seenByListener.complete(refusedClient.get(10, TimeUnit.SECONDS).read(ByteBuffer.allocate(1)));
+                } catch (Exception e) {
+                    seenByListener.completeExceptionally(e);
+                }
+            }
+        };
+        try (EchoServer echo = EchoServer.start();
+                RunningProxy proxy = Loopback.proxyTo(echo).deny("127.0.0.0/8").connectionListener(listener).start();
+                SocketChannel client = SocketChannel.open(proxy.localAddress())) {
+            client.configureBlocking(false);
+            refusedClient.complete(client);
+            assertThat(seenByListener.get(10, TimeUnit.SECONDS)).as("what the client had when the listener heard")
+                    .isZero();
         }
     }
 
