@@ -32,11 +32,7 @@ class BufferBudgetTest {
     private static final int BUFFER_SIZE = 4096;
     private static final int CLIENTS = 4;
     private static final long SIZE = 1 << 20;
-    /**
-     * Socket buffers of the echo test: small, so that the kernel absorbs little and the proxy's
-     * buffers are what the connection waits on. Below loopback's 64 KiB segment Linux sends only
-     * on ~40 ms timers, so that test moves a few hundred KiB in seconds, not more.
-     */
+    /** Socket buffers of stalled clients: small, so that they fill soon. */
     private static final int SOCKET_BUFFER = 4096;
 
     @Test
@@ -161,13 +157,17 @@ class BufferBudgetTest {
     @Test
     void aConnectionHoldingABufferAlwaysGetsItsSecond() throws Exception {
         // A backend that echoes with blocking writes stops reading while the proxy does not read
-        // its echo. With a one-buffer budget, the upload holds the buffer while the backend does
-        // not read it, and the echo needs a second one: were it to wait for the budget, the
-        // connection would wedge for good.
-        long size = 256 * 1024; // wedged after about 100 KiB before a second buffer was allowed
+        // its echo. With a one-buffer budget, the upload holds the buffer whenever the backend
+        // does not read it, and the echo then needs a second one: it may take it beyond the
+        // budget, so its reads stay full-sized and never fall back to the reserve.
+        // Socket buffers of a full loopback segment: below that, Linux sends on its zero-window
+        // probe timer (200 ms, doubling while the receiver stays full), which a busy machine
+        // stretched past this test's bounds.
+        int socketBuffer = 64 * 1024;
+        long size = 16L << 20;
         try (ScriptedServer backend = ScriptedServer.start(socket -> {
-                    socket.setSendBufferSize(SOCKET_BUFFER);
-                    socket.setReceiveBufferSize(SOCKET_BUFFER);
+                    socket.setSendBufferSize(socketBuffer);
+                    socket.setReceiveBufferSize(socketBuffer);
                     byte[] chunk = new byte[16 * 1024];
                     for (int n; (n = socket.getInputStream().read(chunk)) >= 0; ) {
                         socket.getOutputStream().write(chunk, 0, n);
@@ -175,7 +175,7 @@ class BufferBudgetTest {
                     socket.shutdownOutput();
                 });
                 RunningProxy proxy = Loopback.proxyTo(backend).reactorThreads(1).bufferSize(BUFFER_SIZE)
-                        .maxBufferMemory(BUFFER_SIZE).sendBufferSize(SOCKET_BUFFER).receiveBufferSize(SOCKET_BUFFER)
+                        .maxBufferMemory(BUFFER_SIZE).sendBufferSize(socketBuffer).receiveBufferSize(socketBuffer)
                         .start();
                 Socket client = Sockets.connect(proxy.localAddress(), Duration.ofSeconds(30))) {
             CompletableFuture<Payloads.Received> echoed = Async.start("reader",
@@ -189,6 +189,7 @@ class BufferBudgetTest {
             });
             assertThat(echoed.get(40, TimeUnit.SECONDS))
                     .isEqualTo(new Payloads.Received(size, sent.get(5, TimeUnit.SECONDS)));
+            assertThat(proxy.stats().bufferWaits()).as("reads that found the budget spent").isZero();
             backend.assertNoFailures();
         }
     }
