@@ -488,22 +488,30 @@ final class NioProxy implements RunningProxy {
         reactor.execute(() -> new HealthProbe(reactor, backend, config.healthCheck()).start());
     }
 
-    private BackendState find(InetSocketAddress address) {
-        // Backends hold resolved addresses (Backend.of resolves): so must what they are looked up by.
-        InetSocketAddress wanted = address.isUnresolved()
+    /**
+     * Backends hold resolved addresses (Backend.of resolves): so must what they are looked up by.
+     * Called before taking the backends lock, so a slow name server holds up only its caller.
+     */
+    private static InetSocketAddress resolved(InetSocketAddress address) {
+        if (address == null) {
+            throw new IllegalArgumentException("backend address must not be null");
+        }
+        return address.isUnresolved()
                 ? Addresses.resolve("backend", address.getHostString(), address.getPort()) : address;
+    }
+
+    /** The backend at {@code address}, {@link #resolved} already, or null. */
+    private BackendState find(InetSocketAddress address) {
         for (BackendView b : backendViews) {
-            if (b.address().equals(wanted)) {
+            if (b.address().equals(address)) {
                 return (BackendState) b;
             }
         }
         return null;
     }
 
+    /** The backend at {@code address}, {@link #resolved} already. */
     private BackendState require(InetSocketAddress address) {
-        if (address == null) {
-            throw new IllegalArgumentException("backend address must not be null");
-        }
         BackendState state = find(address);
         if (state == null) {
             throw new IllegalArgumentException("no backend " + Addresses.format(address) + "; backends: "
@@ -555,11 +563,9 @@ final class NioProxy implements RunningProxy {
 
     @Override
     public boolean removeBackend(InetSocketAddress address) {
-        if (address == null) {
-            throw new IllegalArgumentException("backend address must not be null");
-        }
+        InetSocketAddress wanted = resolved(address);
         synchronized (backendsLock) {
-            BackendState state = find(address);
+            BackendState state = find(wanted);
             if (state == null) {
                 return false;
             }
@@ -588,8 +594,9 @@ final class NioProxy implements RunningProxy {
 
     @Override
     public void setWeight(InetSocketAddress address, int weight) {
+        InetSocketAddress wanted = resolved(address);
         synchronized (backendsLock) {
-            BackendState state = require(address);
+            BackendState state = require(wanted);
             updateBackend(state.backend().withWeight(weight));
         }
     }
