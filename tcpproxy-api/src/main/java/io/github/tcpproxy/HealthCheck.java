@@ -6,7 +6,10 @@ import java.time.Duration;
  * Active health checking, as HAProxy's {@code check inter/rise/fall}: every {@link #interval()}
  * the proxy opens a TCP connection to each backend (then closes it at once); {@link #fall()}
  * failures in a row mark a backend down, {@link #rise()} successes in a row mark it up again.
- * Checks run on the proxy's reactor threads, not on a thread per backend. Immutable.
+ * Checks run on the proxy's reactor threads, not on a thread per backend. When the proxy sends
+ * the PROXY protocol ({@link TcpProxy.Builder#sendProxyProtocol}), a check that connected sends
+ * a header naming no client (v1 {@code PROXY UNKNOWN}, v2 {@code LOCAL}) before it closes, as
+ * HAProxy's checks do. Immutable.
  *
  * <pre>{@code
  * TcpProxy.builder()...healthCheck(HealthCheck.tcp().withInterval(Duration.ofSeconds(1)).withFall(2))

@@ -484,8 +484,9 @@ public final class TcpProxy {
          * Sends a PROXY protocol header (HAProxy's, version 1 or 2) to each backend before the
          * client's bytes, so that the backend sees the original client's address and the address
          * it connected to. With {@link #acceptProxyProtocol(boolean)} the addresses passed on are
-         * those of the received header. Only for backends that expect the header. Default
-         * {@link ProxyProtocol#OFF}.
+         * those of the received header. Only for backends that expect the header. Active health
+         * checks then send a header too, one that names no client (see {@link HealthCheck}).
+         * Default {@link ProxyProtocol#OFF}.
          *
          * @throws IllegalArgumentException if it is null
          */

@@ -8,6 +8,7 @@ import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.regex.Pattern;
 
 /**
@@ -252,6 +253,22 @@ final class ProxyHeader {
         } catch (UnknownHostException e) {
             throw new AssertionError("4 or 16 bytes", e);
         }
+    }
+
+    /**
+     * The header of a connection the proxy makes on its own behalf, such as a health check: v1
+     * {@code PROXY UNKNOWN}, v2 LOCAL (no addresses). A receiver uses the connection's own
+     * addresses for it, as the specification says for health checks.
+     *
+     * @param version 1 or 2
+     */
+    static byte[] local(int version) {
+        if (version == 1) {
+            return "PROXY UNKNOWN\r\n".getBytes(StandardCharsets.US_ASCII);
+        }
+        byte[] header = Arrays.copyOf(V2_SIGNATURE, 16);
+        header[12] = 0x20; // version 2, LOCAL; then family UNSPEC and length 0
+        return header;
     }
 
     /**

@@ -5,20 +5,28 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.github.tcpproxy.Backend;
 import io.github.tcpproxy.BackendStatus;
 import io.github.tcpproxy.HealthCheck;
+import io.github.tcpproxy.ProxyProtocol;
 import io.github.tcpproxy.RunningProxy;
 import io.github.tcpproxy.testing.Await;
 import io.github.tcpproxy.testing.Blackhole;
 import io.github.tcpproxy.testing.EchoServer;
+import io.github.tcpproxy.testing.ScriptedServer;
 import io.github.tcpproxy.testing.Sockets;
 import io.github.tcpproxy.testing.TestServer;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Passive health (connect failures mark a backend down for a while) and active health (a TCP
@@ -209,6 +217,27 @@ class HealthTest {
             return Greetings.serve(proxy);
         } catch (Exception e) {
             return "";
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(ProxyProtocol.class)
+    void checksSendALocalProxyHeaderWhenTheProxySendsTheProtocol(ProxyProtocol version) throws Exception {
+        // A backend that requires the header would log every check without one as broken; as
+        // HAProxy does by default, checks send a header that names no client (v1 UNKNOWN, v2 LOCAL).
+        BlockingQueue<byte[]> received = new LinkedBlockingQueue<>();
+        try (ScriptedServer backend = ScriptedServer.start(socket -> received.add(socket.getInputStream().readAllBytes()));
+                RunningProxy proxy = Loopback.proxyTo(backend).sendProxyProtocol(version).healthCheck(FAST).start()) {
+            byte[] first = received.poll(WAIT.toSeconds(), TimeUnit.SECONDS);
+            assertThat(first).as("what a health check sent").isNotNull();
+            byte[] expected = switch (version) {
+                case OFF -> new byte[0];
+                case V1 -> "PROXY UNKNOWN\r\n".getBytes(StandardCharsets.US_ASCII);
+                case V2 -> HexFormat.of().parseHex("0d0a0d0a000d0a515549540a200000" + "00");
+            };
+            assertThat(first).isEqualTo(expected);
+            assertThat(proxy.backends().get(0).up()).isTrue();
+            backend.assertNoFailures();
         }
     }
 }

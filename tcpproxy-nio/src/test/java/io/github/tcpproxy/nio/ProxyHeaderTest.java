@@ -59,6 +59,15 @@ class ProxyHeaderTest {
     }
 
     @Test
+    void theProxysOwnHeadersAreUnknownAndLocalAsTheSpecificationWritesThem() throws Exception {
+        assertThat(ProxyHeader.local(1)).isEqualTo(ascii("PROXY UNKNOWN\r\n"));
+        assertThat(HexFormat.of().formatHex(ProxyHeader.local(2)))
+                .isEqualTo("0d0a0d0a000d0a515549540a" + "20" + "00" + "0000");
+        assertThat(parse(ProxyHeader.local(1))).isEqualTo(new ProxyHeader.Parsed(15, 1, null, null));
+        assertThat(parse(ProxyHeader.local(2))).isEqualTo(new ProxyHeader.Parsed(16, 2, null, null));
+    }
+
+    @Test
     void v2ExamplesInTheSpecificationsFormat() throws Exception {
         // As HAProxy sends it: PROXY, TCP over IPv4, 172.19.0.1:42578 -> 172.19.0.3:80, then data.
         byte[] v4 = HexFormat.of().parseHex("0d0a0d0a000d0a515549540a" + "21" + "11" + "000c"
