@@ -177,7 +177,8 @@ final class LauncherCommand {
     String accessLog;
 
     @Option(names = "--send-proxy-protocol", paramLabel = "v1|v2|off", converter = ProxyProtocolConverter.class,
-            description = "Send a PROXY protocol header to each backend with the client's address. Default: off.")
+            description = "Send a PROXY protocol header to each backend with the client's address (health checks send"
+                    + " one that names no client). Default: off.")
     ProxyProtocol sendProxyProtocol;
 
     @Option(names = "--accept-proxy-protocol", paramLabel = "true|false", arity = "1",
