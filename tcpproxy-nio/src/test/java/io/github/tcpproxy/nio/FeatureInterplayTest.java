@@ -69,7 +69,7 @@ class FeatureInterplayTest {
         List<ConnectionSummary> closed = new CopyOnWriteArrayList<>();
         try (EchoServer backend = EchoServer.start();
                 RunningProxy proxy = Loopback.proxyTo(backend)
-                        .idleTimeout(Duration.ofMillis(300))
+                        .idleTimeout(Duration.ofMillis(600))
                         .connectionListener(new ConnectionListener() {
                             @Override
                             public void closed(ConnectionSummary summary) {
@@ -77,11 +77,11 @@ class FeatureInterplayTest {
                             }
                         })
                         .start();
-                FaultHandle latency = proxy.addFault(Faults.latency(Duration.ofMillis(800)),
+                FaultHandle latency = proxy.addFault(Faults.latency(Duration.ofMillis(1500)),
                         FaultTarget.all().direction(FlowDirection.CLIENT_TO_BACKEND));
                 Socket client = Sockets.connect(proxy.localAddress())) {
             byte[] line = "held, not idle\n".getBytes(StandardCharsets.US_ASCII);
-            // Held 800 ms by the fault, longer than the 300 ms idle timeout: it must still arrive.
+            // Held 1.5 s by the fault, longer than the 600 ms idle timeout: it must still arrive.
             EchoServer.assertEchoes(client, line);
             client.shutdownOutput();
             assertThat(client.getInputStream().read()).isEqualTo(-1);

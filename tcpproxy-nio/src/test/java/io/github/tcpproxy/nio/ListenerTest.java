@@ -190,7 +190,8 @@ class ListenerTest {
                 RunningProxy proxy = Loopback.proxyTo(echo)
                         .connectionListener(broken)
                         .connectionListener(recorder)
-                        .idleTimeout(Duration.ofMillis(200))
+                        // Long enough that a busy machine's pause within an echo is not idleness.
+                        .idleTimeout(Duration.ofSeconds(1))
                         .start()) {
             for (int i = 0; i < 3; i++) {
                 try (Socket client = Sockets.connect(proxy.localAddress())) {

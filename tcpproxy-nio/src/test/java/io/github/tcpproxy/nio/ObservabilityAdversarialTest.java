@@ -620,7 +620,9 @@ class ObservabilityAdversarialTest {
                     Payloads.readToEof(socket.getInputStream(), 1 << 20);
                     hold.await(30, TimeUnit.SECONDS);
                 });
-                RunningProxy proxy = Loopback.proxyTo(backend).idleTimeout(Duration.ofMillis(300))
+                // The idle timeout well above the half-closed one, so that a busy machine's pause
+                // between the half-closing client's write and FIN cannot make it an idle one.
+                RunningProxy proxy = Loopback.proxyTo(backend).idleTimeout(Duration.ofMillis(1500))
                         .halfClosedTimeout(Duration.ofMillis(200)).connectionListener(journal).start()) {
             try (Socket idle = Sockets.connect(proxy.localAddress())) {
                 idle.getOutputStream().write(1);
