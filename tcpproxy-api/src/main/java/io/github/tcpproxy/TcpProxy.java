@@ -360,10 +360,7 @@ public final class TcpProxy {
         /**
          * The kernel's receive buffer size (SO_RCVBUF) for both sockets of every connection, set on
          * the listen socket too so that accepted sockets get it from their first byte; 0 (the
-         * default) leaves the system's default and its auto-tuning. Keep it at least one segment
-         * of the link (64 KiB on Linux loopback): with less, the sender waits for the kernel's
-         * zero-window probe timer (200 ms and more) between chunks; 4 KiB moved 256 KiB through a
-         * proxy on loopback in about 5 s.
+         * default) leaves the system's default and its auto-tuning.
          *
          * @throws IllegalArgumentException if negative or over 256 MiB
          */
