@@ -177,10 +177,15 @@ final class HaproxyTarget extends Target {
     }
 
     private String statsCommand(String command) throws IOException {
+        return statsCommand(statsSocket, command);
+    }
+
+    /** One command on HAProxy's stats socket at {@code socket}: HAProxy answers, then closes. */
+    static String statsCommand(Path socket, String command) throws IOException {
         try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-            ch.connect(UnixDomainSocketAddress.of(statsSocket));
+            ch.connect(UnixDomainSocketAddress.of(socket));
             ch.write(ByteBuffer.wrap((command + "\n").getBytes(StandardCharsets.US_ASCII)));
-            ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
+            ByteBuffer buf = ByteBuffer.allocate(256 * 1024);
             try (Watchdog dog = Watchdog.arm(5_000)) {
                 dog.guard(ch);
                 while (buf.hasRemaining() && ch.read(buf) >= 0) {

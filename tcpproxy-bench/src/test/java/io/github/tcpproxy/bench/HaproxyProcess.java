@@ -9,10 +9,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -208,18 +204,8 @@ final class HaproxyProcess implements AutoCloseable {
 
     /** A command on the stats socket: HAProxy answers and closes. */
     private String command(String command) {
-        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-            ch.connect(UnixDomainSocketAddress.of(statsSocket));
-            ch.write(ByteBuffer.wrap((command + "\n").getBytes(StandardCharsets.US_ASCII)));
-            ByteBuffer buf = ByteBuffer.allocate(256 * 1024);
-            try (Watchdog dog = Watchdog.arm(5_000)) {
-                dog.guard(ch);
-                while (buf.hasRemaining() && ch.read(buf) >= 0) {
-                    // until HAProxy closes after its answer
-                }
-            }
-            buf.flip();
-            return StandardCharsets.US_ASCII.decode(buf).toString();
+        try {
+            return HaproxyTarget.statsCommand(statsSocket, command);
         } catch (IOException e) {
             throw new UncheckedIOException("haproxy's stats socket " + statsSocket + ": " + command, e);
         }
