@@ -72,6 +72,10 @@ final class HaproxyTarget extends Target {
                 .append("    nbthread ").append(threads).append('\n')
                 .append("    maxconn ").append(maxConnections).append('\n')
                 .append("    stats socket ").append(statsSocket).append(" mode 600 level admin\n")
+                // Its free ports are picked by binding port 0 and closing: with SO_REUSEPORT (its
+                // default on Linux, and tcpproxy's) it could share one with another socket instead
+                // of failing to bind, and take part of that one's load.
+                .append("    noreuseport\n")
                 .append("\n")
                 .append("defaults\n")
                 .append("    mode tcp\n")

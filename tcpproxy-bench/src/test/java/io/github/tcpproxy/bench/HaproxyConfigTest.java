@@ -23,7 +23,7 @@ class HaproxyConfigTest {
     void oneTcpListenSectionPerBackendWithTheLimitsGiven() {
         String cfg = HaproxyTarget.config(2, 9_900, Path.of("/tmp/x/haproxy.sock"),
                 ports(7000, Service.STREAM, Service.RATE), ports(9000, Service.STREAM, Service.RATE));
-        assertThat(cfg).contains("nbthread 2\n", "mode tcp\n", "stats socket /tmp/x/haproxy.sock ")
+        assertThat(cfg).contains("nbthread 2\n", "noreuseport\n", "mode tcp\n", "stats socket /tmp/x/haproxy.sock ")
                 .contains("listen stream\n    bind 127.0.0.1:7000\n    server s1 127.0.0.1:9000\n")
                 .contains("listen rate\n    bind 127.0.0.1:7001\n    server s1 127.0.0.1:9001\n");
         // maxconn both globally and for the frontends, whose own default is lower
