@@ -65,10 +65,7 @@ class RedisInteropTest {
     void realClientsGetTheirRepliesIntactThroughTheProxy() throws Exception {
         RedisProcess.Binaries binaries = RedisProcess.binaries();
         try (RedisProcess redis = RedisProcess.start(binaries, dir);
-                RunningProxy proxy = TcpProxy.builder()
-                        .listen(new InetSocketAddress(Sockets.loopback(), 0))
-                        .backend(Backend.of(redis.address()))
-                        .start()) {
+                RunningProxy proxy = proxyTo(redis)) {
             int port = proxy.localAddress().getPort();
 
             String bench = run("redis-benchmark", List.of(binaries.benchmark(), "-h", "127.0.0.1", "-p",
@@ -161,10 +158,7 @@ class RedisInteropTest {
     void quitFromTheServerIsPassedOn() throws Exception {
         RedisProcess.Binaries binaries = RedisProcess.binaries();
         try (RedisProcess redis = RedisProcess.start(binaries, dir);
-                RunningProxy proxy = TcpProxy.builder()
-                        .listen(new InetSocketAddress(Sockets.loopback(), 0))
-                        .backend(Backend.of(redis.address()))
-                        .start()) {
+                RunningProxy proxy = proxyTo(redis)) {
             try (Socket socket = Sockets.connect(proxy.localAddress())) {
                 Resp resp = new Resp(socket);
                 resp.send(bytes("PING"));
@@ -189,10 +183,7 @@ class RedisInteropTest {
     void clientKillFromTheServerIsPassedOn() throws Exception {
         RedisProcess.Binaries binaries = RedisProcess.binaries();
         try (RedisProcess redis = RedisProcess.start(binaries, dir);
-                RunningProxy proxy = TcpProxy.builder()
-                        .listen(new InetSocketAddress(Sockets.loopback(), 0))
-                        .backend(Backend.of(redis.address()))
-                        .start()) {
+                RunningProxy proxy = proxyTo(redis)) {
             try (Socket victim = Sockets.connect(proxy.localAddress())) {
                 Resp resp = new Resp(victim);
                 resp.send(bytes("CLIENT"), bytes("ID"));
@@ -208,6 +199,12 @@ class RedisInteropTest {
             ProxyStats end = awaitNoConnection(proxy);
             assertThat(end.totalConnections()).as("the victim's and redis-cli's").isEqualTo(2);
         }
+    }
+
+    /** A proxy with the default settings on 127.0.0.1, port 0, in front of {@code redis}. */
+    private static RunningProxy proxyTo(RedisProcess redis) {
+        return TcpProxy.builder().listen(new InetSocketAddress(Sockets.loopback(), 0))
+                .backend(Backend.of(redis.address())).start();
     }
 
     /** Waits until the proxy has no connection open; its stats then. */
