@@ -201,16 +201,12 @@ final class HaproxyTarget extends Target {
         }
     }
 
-    /** The haproxy binary: on the PATH or in the sbin directories Debian uses; null if absent. */
+    /** Where haproxy may be besides the PATH: Debian puts it in /usr/sbin, not on every user's PATH. */
+    static final List<String> SBIN_DIRS = List.of("/usr/sbin", "/usr/local/sbin", "/sbin");
+
+    /** The haproxy binary: on the PATH or in {@link #SBIN_DIRS}; null if absent. */
     static String find() {
-        List<String> dirs = new ArrayList<>(List.of(System.getenv().getOrDefault("PATH", "").split(":")));
-        dirs.addAll(List.of("/usr/sbin", "/usr/local/sbin", "/sbin"));
-        for (String d : dirs) {
-            if (!d.isEmpty() && Files.isExecutable(Path.of(d, "haproxy"))) {
-                return Path.of(d, "haproxy").toString();
-            }
-        }
-        return null;
+        return Supervised.find("haproxy", SBIN_DIRS);
     }
 
     /** {@code haproxy -v}'s first line, for the report. */

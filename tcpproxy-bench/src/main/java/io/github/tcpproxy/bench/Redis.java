@@ -55,18 +55,9 @@ final class Redis implements AutoCloseable {
 
     /** Both programs, if both are on the PATH; null otherwise. */
     static Binaries find() {
-        String server = onPath("redis-server");
-        String benchmark = onPath("redis-benchmark");
+        String server = Supervised.find("redis-server", List.of());
+        String benchmark = Supervised.find("redis-benchmark", List.of());
         return server == null || benchmark == null ? null : new Binaries(server, benchmark);
-    }
-
-    private static String onPath(String program) {
-        for (String d : System.getenv().getOrDefault("PATH", "").split(":")) {
-            if (!d.isEmpty() && Files.isExecutable(Path.of(d, program))) {
-                return Path.of(d, program).toString();
-            }
-        }
-        return null;
     }
 
     /**

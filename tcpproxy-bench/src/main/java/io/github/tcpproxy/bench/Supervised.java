@@ -1,6 +1,7 @@
 package io.github.tcpproxy.bench;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,6 +34,22 @@ final class Supervised implements AutoCloseable {
         this.name = name;
         this.wrapper = wrapper;
         this.process = process;
+    }
+
+    /**
+     * Where {@code program} is: the first directory of the {@code PATH}, then of {@code alsoIn},
+     * that holds it as an executable file; null if none does. {@code alsoIn} is for directories
+     * that are not on every user's {@code PATH}, such as Debian's {@code /usr/sbin}.
+     */
+    static String find(String program, List<String> alsoIn) {
+        List<String> dirs = new ArrayList<>(List.of(System.getenv().getOrDefault("PATH", "").split(":")));
+        dirs.addAll(alsoIn);
+        for (String d : dirs) {
+            if (!d.isEmpty() && Files.isExecutable(Path.of(d, program))) {
+                return Path.of(d, program).toString();
+            }
+        }
+        return null;
     }
 
     /**

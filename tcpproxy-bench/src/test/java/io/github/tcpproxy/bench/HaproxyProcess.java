@@ -1,14 +1,11 @@
 package io.github.tcpproxy.bench;
 
-import static org.assertj.core.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.github.tcpproxy.testing.Await;
 import io.github.tcpproxy.testing.Sockets;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -59,12 +56,9 @@ final class HaproxyProcess implements AutoCloseable {
      */
     static String binary() {
         String binary = HaproxyTarget.find();
-        if (binary == null && "1".equals(System.getenv(REQUIRE_ENV))) {
-            fail("haproxy is not installed (neither on the PATH nor in /usr/sbin, /usr/local/sbin, /sbin), and "
-                    + REQUIRE_ENV + "=1 requires the HAProxy interoperability tests to run");
-        }
-        assumeTrue(binary != null, "haproxy is not installed (neither on the PATH nor in /usr/sbin, /usr/local/sbin,"
-                + " /sbin): HAProxy interoperability tests skipped (" + REQUIRE_ENV + "=1 makes this a failure)");
+        InteropPrograms.skipOrFail(binary != null ? null : "haproxy is not installed (neither on the PATH nor in "
+                + String.join(", ", HaproxyTarget.SBIN_DIRS) + ")", REQUIRE_ENV, "HAProxy interoperability tests",
+                null);
         return binary;
     }
 
@@ -83,7 +77,7 @@ final class HaproxyProcess implements AutoCloseable {
             Path statsSocket = run.resolve("stats.sock");
             Path output = run.resolve("haproxy.out");
             Path config = run.resolve("haproxy.cfg");
-            int port = freePort();
+            int port = Sockets.closedPort();
             Files.writeString(config, config(statsSocket, sections.apply(port)));
             Supervised process = Supervised.start("haproxy", List.of(binary, "-db", "-f", config.toString()), output,
                     run.resolve("wrapper.err"));
@@ -126,14 +120,6 @@ final class HaproxyProcess implements AutoCloseable {
                 + "    timeout server 30s\n"
                 + "\n"
                 + sections;
-    }
-
-    private static int freePort() {
-        try (ServerSocket s = new ServerSocket(0, 1, Sockets.loopback())) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot bind 127.0.0.1:0", e);
-        }
     }
 
     /** The port given to the config, which HAProxy listens on. */

@@ -1,7 +1,5 @@
 package io.github.tcpproxy.bench;
 
-import static org.assertj.core.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.github.tcpproxy.testing.Await;
 import io.github.tcpproxy.testing.Sockets;
@@ -58,33 +56,19 @@ final class RedisProcess implements AutoCloseable {
      * {@value #REQUIRE_ENV}{@code =1}.
      */
     static Binaries binaries() {
-        String server = find("redis-server");
-        String cli = find("redis-cli");
-        String benchmark = find("redis-benchmark");
+        String server = Supervised.find("redis-server", DIRS);
+        String cli = Supervised.find("redis-cli", DIRS);
+        String benchmark = Supervised.find("redis-benchmark", DIRS);
         List<String> missing = new ArrayList<>();
         for (String[] b : new String[][] {{"redis-server", server}, {"redis-cli", cli}, {"redis-benchmark", benchmark}}) {
             if (b[1] == null) {
                 missing.add(b[0]);
             }
         }
-        String what = String.join(", ", missing) + " not installed (neither on the PATH nor in " + DIRS + ")";
-        if (!missing.isEmpty() && "1".equals(System.getenv(REQUIRE_ENV))) {
-            fail(what + ", and " + REQUIRE_ENV + "=1 requires the Redis interoperability tests to run");
-        }
-        assumeTrue(missing.isEmpty(), what + ": Redis interoperability tests skipped (" + REQUIRE_ENV
-                + "=1 makes this a failure; " + Redis.INSTALL + ")");
+        InteropPrograms.skipOrFail(missing.isEmpty() ? null : String.join(", ", missing)
+                + " not installed (neither on the PATH nor in " + DIRS + ")", REQUIRE_ENV,
+                "Redis interoperability tests", Redis.INSTALL);
         return new Binaries(server, cli, benchmark);
-    }
-
-    private static String find(String program) {
-        List<String> dirs = new ArrayList<>(List.of(System.getenv().getOrDefault("PATH", "").split(":")));
-        dirs.addAll(DIRS);
-        for (String d : dirs) {
-            if (!d.isEmpty() && Files.isExecutable(Path.of(d, program))) {
-                return Path.of(d, program).toString();
-            }
-        }
-        return null;
     }
 
     /**
